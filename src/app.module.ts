@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from './config/config.module.js';
+import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { MessagesModule } from './messages/messages.module.js';
+import { UsersModule } from './users/users.module.js';
+
+@Module({
+  imports: [ConfigModule, LoggingModule, UsersModule, MessagesModule, HealthModule],
+})
+export class AppModule {}

@@ -1,0 +1,49 @@
+/**
+ * Errors that services throw for a client's mistake or a known condition. Each names its
+ * HTTP status once, here; DomainErrorFilter turns them into Nest's error shape.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly status: number;
+}
+
+export class InvalidInputError extends DomainError {
+  readonly status = 400;
+}
+
+/** The sender named by `sender_id` is not a registered user. */
+export class UnknownSenderError extends DomainError {
+  readonly status = 401;
+  constructor(senderId: string) {
+    super(`sender_id ${JSON.stringify(senderId)} is not a registered user`);
+  }
+}
+
+export class RecipientNotFoundError extends DomainError {
+  readonly status = 404;
+  constructor(recipientId: string) {
+    super(`recipient_id ${JSON.stringify(recipientId)} is not a registered user`);
+  }
+}
+
+export class NameTakenError extends DomainError {
+  readonly status = 409;
+  constructor(name: string) {
+    super(`The name ${JSON.stringify(name)} is already taken`);
+  }
+}
+
+/** The recipient has too many undelivered messages; the send is refused rather than accepted and dropped. */
+export class RecipientQueueFullError extends DomainError {
+  readonly status = 429;
+  constructor(limit: number) {
+    super(`The recipient has ${limit} undelivered messages, the most cohora keeps; try again once they have connected`);
+  }
+}
+
+/** The store cannot be reached: nothing was accepted. */
+export class StoreUnavailableError extends DomainError {
+  readonly status = 503;
+  constructor() {
+    super('Storage is unavailable; nothing was stored, try again shortly');
+  }
+}

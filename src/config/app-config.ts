@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { Environment, type LogLevel } from './environment.js';
+
+/** A configuration value that cannot be used; main.ts prints it as one line and exits 1. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * cohora's configuration, parsed and validated once at boot. Injected wherever a setting is
+ * needed: nothing else reads `process.env`.
+ */
+export class AppConfig {
+  readonly http: { port: number; host: string; bodyLimitBytes: number };
+  readonly storage: { driver: 'sqlite'; dataDir: string; sqliteFile: string; synchronous: 'NORMAL' | 'FULL' };
+  readonly messages: { maxLength: number; maxQueuedPerUser: number; retentionMs: number; pruneIntervalMs: number };
+  readonly ws: { authTimeoutMs: number; heartbeatIntervalMs: number; maxBufferedBytes: number };
+  readonly log: { level: LogLevel };
+
+  constructor(env: Environment) {
+    const dataDir = resolve(env.DATA_DIR);
+    this.http = { port: env.PORT, host: env.HOST, bodyLimitBytes: 64 * 1024 };
+    this.storage = {
+      driver: 'sqlite',
+      dataDir,
+      sqliteFile: resolve(dataDir, 'cohora.sqlite'),
+      synchronous: env.SQLITE_SYNCHRONOUS,
+    };
+    this.messages = {
+      maxLength: env.MAX_MESSAGE_LENGTH,
+      maxQueuedPerUser: env.MAX_QUEUED_PER_USER,
+      retentionMs: env.HISTORY_RETENTION,
+      pruneIntervalMs: env.PRUNE_INTERVAL,
+    };
+    this.ws = {
+      authTimeoutMs: env.AUTH_TIMEOUT_MS,
+      heartbeatIntervalMs: env.HEARTBEAT_INTERVAL_MS,
+      maxBufferedBytes: env.MAX_SOCKET_BUFFER_BYTES,
+    };
+    this.log = { level: env.LOG_LEVEL };
+  }
+
+  /** Reads the variables cohora knows from `vars`; unset or empty ones take their defaults. */
+  static fromEnv(vars: Record<string, string | undefined>): AppConfig {
+    const known = Object.keys(new Environment());
+    const given = Object.fromEntries(
+      Object.entries(vars).filter(([key, value]) => known.includes(key) && value !== undefined && value !== ''),
+    );
+    const env = plainToInstance(Environment, given, { exposeDefaultValues: true });
+    const [error] = validateSync(env, { forbidUnknownValues: true });
+    if (error) {
+      const rule = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+      throw new ConfigError(`${rule} (got ${JSON.stringify(given[error.property])})`);
+    }
+    return new AppConfig(env);
+  }
+}

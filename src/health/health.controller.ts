@@ -1,0 +1,31 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { MessageStore } from '../storage/message.store.js';
+import { UserStore } from '../storage/user.store.js';
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly users: UserStore,
+    private readonly messages: MessageStore,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  @ApiOperation({ summary: '200 while the database answers, 503 otherwise' })
+  check() {
+    return this.health.check([
+      () =>
+        this.indicators
+          .check('database')
+          .attempt(async () => {
+            await Promise.all([this.users.ping(), this.messages.ping()]);
+          })
+          .withTimeout(2_000),
+    ]);
+  }
+}

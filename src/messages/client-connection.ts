@@ -1,0 +1,114 @@
+import type { WebSocket } from 'ws';
+import type { StoredMessage } from '../storage/message.store.js';
+import { Close, type CloseReason, messageFrame } from './frames.js';
+
+/** Reads the next page of a user's stored messages after `afterId` (null: from the start). */
+export type BacklogReader = (afterId: string | null, limit: number) => Promise<StoredMessage[]>;
+
+/** Called once a frame has been handed to the kernel for this connection's user. */
+export type DeliveredListener = (userId: string, messageId: string) => void;
+
+const BACKLOG_PAGE = 500;
+/** How long a closing socket may take to finish its close handshake before it is cut. */
+const CLOSE_GRACE_MS = 2_000;
+
+type Phase = 'authenticating' | 'catching-up' | 'live' | 'closed';
+
+/**
+ * One client socket and its place in the recipient's message stream. After authentication it
+ * first catches up from the store, page by page and at the pace the client reads, then goes
+ * live. Frames leave in id order and never twice on one connection.
+ */
+export class ClientConnection {
+  userId?: string;
+  /** Cleared at every heartbeat, set again by the client's pong. */
+  alive = true;
+
+  private phase: Phase = 'authenticating';
+  private lastSentId: string | null = null;
+  /** A message was published while catching up; read the store once more before going live. */
+  private missedWhileCatchingUp = false;
+
+  constructor(
+    readonly socket: WebSocket,
+    private readonly maxBufferedBytes: number,
+    private readonly onDelivered: DeliveredListener,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.phase !== 'closed';
+  }
+
+  /**
+   * Binds the connection to its user. From here on, messages offered to it are delivered
+   * by the catch-up that follows, then live.
+   */
+  authenticated(userId: string): void {
+    this.userId = userId;
+    this.phase = 'catching-up';
+    this.missedWhileCatchingUp = true;
+  }
+
+  /**
+   * Sends everything stored after `afterId`, then switches to live delivery. The final read
+   * and the switch happen without a gap in between, and a publish that lands while a read is
+   * in flight triggers one more read, so no message falls between the backlog and live.
+   */
+  async catchUp(afterId: string | null, read: BacklogReader): Promise<void> {
+    this.lastSentId = afterId;
+    for (;;) {
+      this.missedWhileCatchingUp = false;
+      const page = await read(this.lastSentId, BACKLOG_PAGE);
+      if (!this.isOpen) return;
+      for (const message of page) {
+        const written = this.write(message, messageFrame(message));
+        // Go at the client's pace: past half the limit, wait until this frame has left.
+        if (this.socket.bufferedAmount > this.maxBufferedBytes / 2) await written;
+        if (!this.isOpen) return;
+      }
+      if (page.length < BACKLOG_PAGE && !this.missedWhileCatchingUp) break;
+    }
+    this.phase = 'live';
+  }
+
+  /**
+   * Offers a freshly stored message. Returns whether this connection will deliver it (now, or
+   * through the catch-up in progress).
+   */
+  offer(message: StoredMessage, frame: string): boolean {
+    if (this.phase === 'catching-up') {
+      this.missedWhileCatchingUp = true;
+      return true;
+    }
+    if (this.phase !== 'live') return false;
+    if (this.lastSentId !== null && message.id <= this.lastSentId) return true;
+    void this.write(message, frame);
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) this.close(Close.TooSlow);
+    return true;
+  }
+
+  /** Closes with `reason`, and cuts the socket if the close handshake does not finish soon. */
+  close({ code, reason }: CloseReason): void {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    this.socket.close(code, reason);
+    setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** Marks the connection closed once the socket is gone, whoever closed it. */
+  closed(): void {
+    this.phase = 'closed';
+  }
+
+  /** Resolves once the frame has been handed to the kernel, or the socket failed. */
+  private write(message: StoredMessage, frame: string): Promise<void> {
+    this.lastSentId = message.id;
+    const userId = this.userId!;
+    return new Promise((resolve) => {
+      this.socket.send(frame, (error) => {
+        if (!error) this.onDelivered(userId, message.id);
+        resolve();
+      });
+    });
+  }
+}

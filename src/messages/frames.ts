@@ -1,0 +1,59 @@
+import type { StoredMessage } from '../storage/message.store.js';
+import { parseMessageId } from './message-id.js';
+
+/** The largest frame a client may send; an auth frame needs a fraction of this. */
+export const MAX_INBOUND_FRAME_BYTES = 16 * 1024;
+
+/** What a client receives for each message: `from` and `message` are the spec's, the rest PROTOCOL.md's. */
+export interface MessageFrame {
+  from: string;
+  message: string;
+  from_id: string | null;
+  id: string;
+  sent_at: string;
+}
+
+/** The first frame a client sends: who it is, and optionally the last message id it holds. */
+export interface AuthFrame {
+  id: string;
+  /** Undefined when absent or not an id of ours: then everything still retained is replayed. */
+  since?: string;
+  /** Whether the client asked to resume at all. */
+  resume: boolean;
+}
+
+/** Close codes, each with the reason text sent beside it. */
+export const Close = {
+  GoingAway: { code: 1001, reason: 'Server shutting down' },
+  Unauthorized: { code: 4401, reason: 'Unauthorized' },
+  AuthTimeout: { code: 4408, reason: 'Authentication timeout' },
+  TooSlow: { code: 4429, reason: 'Too slow: reconnect and resume with since' },
+  InternalError: { code: 1011, reason: 'Internal error: reconnect and resume with since' },
+} as const;
+export type CloseReason = (typeof Close)[keyof typeof Close];
+
+export function messageFrame(message: StoredMessage): string {
+  const frame: MessageFrame = {
+    from: message.senderName,
+    message: message.text,
+    from_id: message.senderId,
+    id: message.id,
+    sent_at: message.sentAt.toISOString(),
+  };
+  return JSON.stringify(frame);
+}
+
+/** Reads an auth frame; undefined for anything that is not `{ "id": "<non-empty string>", ... }`. */
+export function parseAuthFrame(data: string): AuthFrame | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const { id, since } = parsed as Record<string, unknown>;
+  if (typeof id !== 'string' || id.length === 0 || id.length > 128) return undefined;
+  const resume = since !== undefined && since !== null;
+  return { id, since: resume ? parseMessageId(since) : undefined, resume };
+}

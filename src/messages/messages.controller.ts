@@ -1,0 +1,37 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/api-error.decorator.js';
+import { SendMessageDto } from './dto/send-message.dto.js';
+import { SendResultDto } from './dto/send-result.dto.js';
+import { MessagesService } from './messages.service.js';
+
+@ApiTags('messages')
+@Controller('api/messages')
+export class MessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  @Post('send')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Send a message to a user by id',
+    description:
+      'Stored before the answer leaves. A connected recipient gets it at once (delivery: delivered); ' +
+      'otherwise it is queued and delivered, in order, when they next connect on /ws.',
+  })
+  @ApiOkResponse({ type: SendResultDto })
+  @ApiErrorResponses({
+    400: 'the body is not a JSON object, a field is missing or mistyped, or the message is empty or too long',
+    401: 'sender_id is given but is not a registered user',
+    404: 'recipient_id is not a registered user',
+    413: 'the body is larger than 64 KiB',
+    429: 'the recipient already has MAX_QUEUED_PER_USER undelivered messages',
+  })
+  async send(@Body() body: SendMessageDto): Promise<SendResultDto> {
+    const { delivery } = await this.messages.send({
+      recipientId: body.recipient_id,
+      text: body.message,
+      senderId: body.sender_id,
+    });
+    return { status: 'success', details: `Message sent to recipient_id: ${body.recipient_id}`, delivery };
+  }
+}

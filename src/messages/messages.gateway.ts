@@ -1,0 +1,123 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type BeforeApplicationShutdown, Logger, type OnModuleInit } from '@nestjs/common';
+import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import { MessageBus } from '../bus/message.bus.js';
+import { AppConfig } from '../config/app-config.js';
+import { MessageStore, type StoredMessage } from '../storage/message.store.js';
+import { UsersService } from '../users/users.service.js';
+import { ClientConnection } from './client-connection.js';
+import { ConnectionRegistry } from './connection-registry.js';
+import { DeliveryTracker } from './delivery-tracker.js';
+import { Close, MAX_INBOUND_FRAME_BYTES, messageFrame, parseAuthFrame } from './frames.js';
+
+/** How long shutdown waits for clients to acknowledge the close before going on. */
+const SHUTDOWN_CLOSE_WAIT_MS = 1_500;
+
+/**
+ * The `/ws` endpoint: authenticates each socket by its first frame, replays what the user
+ * missed, then routes pushes to every socket the user holds. Failures map to close codes
+ * in frames.ts, and nowhere else.
+ */
+@WebSocketGateway({ path: '/ws', maxPayload: MAX_INBOUND_FRAME_BYTES, perMessageDeflate: false })
+export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayConnection, BeforeApplicationShutdown {
+  private readonly logger = new Logger(MessagesGateway.name);
+  private readonly connections = new ConnectionRegistry();
+  private heartbeat?: NodeJS.Timeout;
+  private shuttingDown = false;
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly store: MessageStore,
+    private readonly bus: MessageBus,
+    private readonly tracker: DeliveryTracker,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.bus.onMessage((message) => this.deliverLocally(message));
+  }
+
+  /** Sends a stored message to its recipient's sockets, in whichever process they are. */
+  push(message: StoredMessage): Promise<boolean> {
+    return this.bus.publish(message);
+  }
+
+  afterInit(_server: WebSocketServer): void {
+    this.heartbeat = setInterval(() => this.checkHeartbeats(), this.config.ws.heartbeatIntervalMs).unref();
+  }
+
+  handleConnection(socket: WebSocket): void {
+    if (this.shuttingDown) {
+      socket.close(Close.GoingAway.code, Close.GoingAway.reason);
+      return;
+    }
+    const connection = new ClientConnection(socket, this.config.ws.maxBufferedBytes, (userId, messageId) =>
+      this.tracker.delivered(userId, messageId),
+    );
+    this.connections.add(connection);
+    const authTimeout = setTimeout(() => connection.close(Close.AuthTimeout), this.config.ws.authTimeoutMs);
+    socket.on('pong', () => (connection.alive = true));
+    socket.once('message', (data) => {
+      clearTimeout(authTimeout);
+      void this.authenticate(connection, data);
+    });
+    socket.once('close', () => {
+      clearTimeout(authTimeout);
+      connection.closed();
+      this.connections.remove(connection);
+    });
+  }
+
+  /** Closes every socket with 1001 so clients reconnect and resume elsewhere or later. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
+    clearInterval(this.heartbeat);
+    for (const connection of this.connections) connection.close(Close.GoingAway);
+    const deadline = Date.now() + SHUTDOWN_CLOSE_WAIT_MS;
+    while (this.connections.size > 0 && Date.now() < deadline) await sleep(20);
+    await this.tracker.flush();
+  }
+
+  private async authenticate(connection: ClientConnection, data: RawData): Promise<void> {
+    const frame = parseAuthFrame(rawText(data));
+    if (!frame) return connection.close(Close.Unauthorized);
+    try {
+      const user = await this.users.findById(frame.id);
+      if (!user) return connection.close(Close.Unauthorized);
+      if (!connection.isOpen) return;
+      connection.authenticated(user.id);
+      this.connections.assign(connection, user.id);
+      const start = frame.resume ? (frame.since ?? null) : await this.store.deliveredThrough(user.id);
+      await connection.catchUp(start, (afterId, limit) => this.store.listAfter(user.id, afterId, limit));
+    } catch (error) {
+      this.logger.error(`Could not serve a connection: ${(error as Error).message}`);
+      connection.close(Close.InternalError);
+    }
+  }
+
+  private deliverLocally(message: StoredMessage): boolean {
+    const connections = this.connections.forUser(message.recipientId);
+    if (!connections) return false;
+    const frame = messageFrame(message);
+    let delivered = false;
+    for (const connection of connections) delivered = connection.offer(message, frame) || delivered;
+    return delivered;
+  }
+
+  private checkHeartbeats(): void {
+    for (const connection of this.connections) {
+      if (!connection.alive) {
+        connection.socket.terminate();
+        continue;
+      }
+      connection.alive = false;
+      connection.socket.ping();
+    }
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
+}

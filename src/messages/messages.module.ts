@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { BusModule } from '../bus/bus.module.js';
+import { StorageModule } from '../storage/storage.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { DeliveryTracker } from './delivery-tracker.js';
+import { HistoryPruner } from './history-pruner.js';
+import { MessagesController } from './messages.controller.js';
+import { MessagesGateway } from './messages.gateway.js';
+import { MessagesService } from './messages.service.js';
+
+@Module({
+  imports: [UsersModule, StorageModule, BusModule],
+  controllers: [MessagesController],
+  providers: [MessagesService, MessagesGateway, DeliveryTracker, HistoryPruner],
+})
+export class MessagesModule {}

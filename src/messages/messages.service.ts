@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { InvalidInputError, RecipientNotFoundError, UnknownSenderError } from '../common/domain-errors.js';
+import { AppConfig } from '../config/app-config.js';
+import { MessageStore, type StoredMessage } from '../storage/message.store.js';
+import { UsersService } from '../users/users.service.js';
+import type { Delivery } from './dto/send-result.dto.js';
+import { MessagesGateway } from './messages.gateway.js';
+
+/** The name a message arrives from when the send named no sender. */
+export const ANONYMOUS = 'anonymous';
+
+export interface SendRequest {
+  recipientId: string;
+  text: string;
+  senderId?: string | null;
+}
+
+export interface SendOutcome {
+  message: StoredMessage;
+  delivery: Delivery;
+}
+
+@Injectable()
+export class MessagesService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly store: MessageStore,
+    private readonly gateway: MessagesGateway,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Stores a message, then pushes it. It is durable before anyone hears of it: a crash after
+   * the store leaves it queued, never lost.
+   */
+  async send({ recipientId, text, senderId }: SendRequest): Promise<SendOutcome> {
+    this.checkText(text);
+    const sender = senderId == null ? null : await this.users.findById(senderId);
+    if (sender === undefined) throw new UnknownSenderError(senderId!);
+    const recipient = await this.users.findById(recipientId);
+    if (!recipient) throw new RecipientNotFoundError(recipientId);
+
+    const message = await this.store.append(
+      {
+        recipientId: recipient.id,
+        senderId: sender?.id ?? null,
+        senderName: sender?.name ?? ANONYMOUS,
+        text,
+        sentAt: new Date(),
+      },
+      this.config.messages.maxQueuedPerUser,
+    );
+    const pushed = await this.gateway.push(message);
+    return { message, delivery: pushed ? 'delivered' : 'queued' };
+  }
+
+  private checkText(text: string): void {
+    const { maxLength } = this.config.messages;
+    if (text.trim().length === 0) throw new InvalidInputError('message must not be empty or only whitespace');
+    // Count characters (code points), as for names; the UTF-16 length is an upper bound.
+    if (text.length > maxLength && [...text].length > maxLength) {
+      throw new InvalidInputError(`message must be at most ${maxLength} characters`);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { Body, Controller, Get, Header, HttpCode, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/api-error.decorator.js';
+import { CreateUserDto } from './dto/create-user.dto.js';
+import { CreatedUserDto, UserDirectoryDto } from './dto/user-responses.dto.js';
+import { UsersService } from './users.service.js';
+
+@ApiTags('users')
+@Controller('api/users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Post('create')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Register a user under a unique name' })
+  @ApiCreatedResponse({ type: CreatedUserDto })
+  @ApiErrorResponses({
+    400: 'the body is not a JSON object, or name is missing, not a string, or breaks the name rules',
+    409: 'the name is taken (compared without regard to case) or reserved',
+    413: 'the body is larger than 64 KiB',
+  })
+  async create(@Body() { name }: CreateUserDto): Promise<CreatedUserDto> {
+    const { id } = await this.users.create(name);
+    return { id };
+  }
+
+  @Get('list')
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  @ApiOperation({ summary: 'Every registered user, name to id' })
+  @ApiOkResponse({ type: UserDirectoryDto })
+  list(): Promise<string> {
+    return this.users.directoryJson();
+  }
+}
