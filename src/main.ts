@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { appOptions, configureApp } from './app.setup.js';
 import { AppModule } from './app.module.js';
@@ -18,6 +19,7 @@ async function bootstrap(): Promise<void> {
   }
   const { port, host } = app.get(AppConfig).http;
   await app.listen(port, host);
+  app.get(Logger).log(`cohora listening on ${await app.getUrl()}`, 'Bootstrap');
   // PM2's wait_ready: the process counts as up only once it listens.
   process.send?.('ready');
 }

@@ -31,8 +31,9 @@ export class DomainErrorFilter implements ExceptionFilter {
 
   private toBody(exception: unknown): ErrorBody {
     if (exception instanceof DomainError) return errorBody(exception.status, exception.message);
-    if (exception instanceof HttpException) {
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
+      if (status === 413) return errorBody(status, 'The request body is larger than 64 KiB');
       const response = exception.getResponse();
       const message = typeof response === 'object' ? (response as { message?: unknown }).message : response;
       return errorBody(status, Array.isArray(message) ? message.join('; ') : String(message ?? exception.message));

@@ -1,31 +1,36 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { MessageStore } from '../storage/message.store.js';
 
-/** Often enough that a restart re-sends little, rarely enough that a burst costs one write. */
-const FLUSH_DELAY_MS = 50;
-
 /**
- * Collects "delivered through" marks as frames leave and writes them to the store in one
- * batch. Losing a batch in a crash only means those messages are delivered again, and
- * clients drop them by id: the cursor may lag, never lead.
+ * Collects "delivered through" marks as frames leave and writes them to the store once per
+ * event-loop turn, so a burst of frames costs one write. Losing a batch in a crash only means
+ * those messages are delivered again, and clients drop them by id: the cursor may lag, never
+ * lead.
  */
 @Injectable()
 export class DeliveryTracker implements OnModuleDestroy {
   private readonly logger = new Logger(DeliveryTracker.name);
   private pending = new Map<string, string>();
-  private timer?: NodeJS.Timeout;
+  private scheduled?: NodeJS.Immediate;
 
   constructor(private readonly store: MessageStore) {}
 
   delivered(recipientId: string, messageId: string): void {
     const current = this.pending.get(recipientId);
     if (current === undefined || messageId > current) this.pending.set(recipientId, messageId);
-    this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+    this.scheduled ??= setImmediate(() => void this.flush());
+  }
+
+  /** The newest message known delivered to `recipientId`, including marks not yet written. */
+  async deliveredThrough(recipientId: string): Promise<string | null> {
+    const stored = await this.store.deliveredThrough(recipientId);
+    const pending = this.pending.get(recipientId);
+    return pending !== undefined && (stored === null || pending > stored) ? pending : stored;
   }
 
   async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    clearImmediate(this.scheduled);
+    this.scheduled = undefined;
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
@@ -37,6 +42,6 @@ export class DeliveryTracker implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    clearTimeout(this.timer);
+    clearImmediate(this.scheduled);
   }
 }

@@ -88,7 +88,7 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
       if (!connection.isOpen) return;
       connection.authenticated(user.id);
       this.connections.assign(connection, user.id);
-      const start = frame.resume ? (frame.since ?? null) : await this.store.deliveredThrough(user.id);
+      const start = frame.resume ? (frame.since ?? null) : await this.tracker.deliveredThrough(user.id);
       await connection.catchUp(start, (afterId, limit) => this.store.listAfter(user.id, afterId, limit));
     } catch (error) {
       this.logger.error(`Could not serve a connection: ${(error as Error).message}`);
