@@ -11,15 +11,26 @@ import { AppConfig, ConfigError } from './config/app-config.js';
 const SHUTDOWN_DEADLINE_MS = 9_000;
 
 async function bootstrap(): Promise<void> {
+  // Checked before Nest starts, so a bad value is one line, not a boot log and a stack trace.
+  const { port, host } = AppConfig.fromEnv(process.env).http;
   const app = await NestFactory.create<NestExpressApplication>(AppModule, appOptions);
   configureApp(app);
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  const logger = app.get(Logger);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref());
+    process.once(signal, () => {
+      logger.log(`${signal} received: closing sockets, finishing requests`, 'Shutdown');
+      setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(`Shutdown failed: ${String(error)}`, 'Shutdown');
+          process.exit(1);
+        },
+      );
+    });
   }
-  const { port, host } = app.get(AppConfig).http;
   await app.listen(port, host);
-  app.get(Logger).log(`cohora listening on ${await app.getUrl()}`, 'Bootstrap');
+  logger.log(`cohora listening on ${await app.getUrl()}`, 'Bootstrap');
   // PM2's wait_ready: the process counts as up only once it listens.
   process.send?.('ready');
 }

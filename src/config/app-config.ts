@@ -51,7 +51,9 @@ export class AppConfig {
     const env = plainToInstance(Environment, given, { exposeDefaultValues: true });
     const [error] = validateSync(env, { forbidUnknownValues: true });
     if (error) {
-      const rule = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+      const constraints = error.constraints ?? {};
+      // Report the type rule before range rules: "must be an integer", not "must not be greater".
+      const rule = constraints.isInt ?? constraints.isIn ?? constraints.isString ?? Object.values(constraints)[0];
       throw new ConfigError(`${rule} (got ${JSON.stringify(given[error.property])})`);
     }
     return new AppConfig(env);

@@ -97,10 +97,10 @@ export class TestApp {
     return client;
   }
 
-  /** Stops the app, keeping its data directory (for restart tests). */
+  /** Stops the app as SIGTERM would, keeping its data directory (for restart tests). */
   async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.socket.terminate();
     await this.app.close();
+    for (const socket of this.sockets) socket.socket.terminate();
   }
 
   /** Stops the app and removes its data. */

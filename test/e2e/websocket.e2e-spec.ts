@@ -1,0 +1,171 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { TestApp } from '../support/test-app.js';
+
+describe('websocket /ws', () => {
+  let app: TestApp;
+  beforeAll(async () => (app = await TestApp.start({ AUTH_TIMEOUT_MS: '300' })));
+  afterAll(() => app.close());
+
+  let n = 0;
+  const user = (prefix: string) => app.createUser(`${prefix}${++n}`);
+
+  it.each([
+    ['an unknown id', { id: '00000000-0000-4000-8000-000000000000' }],
+    ['a missing id', { since: '1' }],
+    ['a numeric id', { id: 12 }],
+    ['an empty id', { id: '' }],
+    ['a JSON array', [{ id: 'x' }]],
+    ['a JSON string', '"hello"'],
+    ['a frame that is not JSON', 'hello'],
+  ])('closes with 4401 Unauthorized for %s', async (_what, frame) => {
+    const socket = await app.open();
+    socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    expect(await socket.closed()).toEqual({ code: 4401, reason: 'Unauthorized' });
+  });
+
+  it('closes with 4408 when no frame arrives within AUTH_TIMEOUT_MS', async () => {
+    const socket = await app.open();
+    const started = Date.now();
+    expect(await socket.closed()).toEqual({ code: 4408, reason: 'Authentication timeout' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it('keeps an authenticated socket open past the auth timeout', async () => {
+    const bob = await user('bob');
+    const socket = await app.connect(bob.id);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(socket.isClosed).toBe(false);
+    await app.send(bob.id, 'still here');
+    expect((await socket.nextFrame()).message).toBe('still here');
+  });
+
+  it('ignores frames a client sends after authenticating and sends no acknowledgements', async () => {
+    const bob = await user('bob');
+    const socket = await app.connect(bob.id);
+    socket.send({ id: bob.id });
+    socket.send('chatter');
+    await app.send(bob.id, 'only frame');
+    expect((await socket.nextFrame()).message).toBe('only frame');
+    expect(socket.buffered).toHaveLength(0);
+  });
+
+  it('closes a frame larger than the inbound limit with 1009', async () => {
+    const socket = await app.open();
+    socket.send({ id: 'x'.repeat(32 * 1024) });
+    expect((await socket.closed()).code).toBe(1009);
+  });
+
+  it('does not upgrade other paths', async () => {
+    await expect(app.open().then(() => undefined)).resolves.toBeUndefined();
+    const url = app.wsUrl.replace('/ws', '/other');
+    const { WsClient } = await import('../support/ws-client.js');
+    await expect(WsClient.open(url)).rejects.toThrow();
+  });
+
+  describe('resume with since', () => {
+    it('replays every message stored after since, even ones delivered before', async () => {
+      const bob = await user('bob');
+      const first = await app.connect(bob.id);
+      for (const text of ['a', 'b', 'c', 'd']) await app.send(bob.id, text);
+      const frames = await first.nextFrames(4);
+      first.close();
+
+      const resumed = await app.connect(bob.id, frames[1].id);
+      expect((await resumed.nextFrames(2)).map((f) => f.message)).toEqual(['c', 'd']);
+      await app.send(bob.id, 'e');
+      expect((await resumed.nextFrame()).message).toBe('e');
+    });
+
+    it('replays everything retained for a since that is not one of our ids', async () => {
+      const bob = await user('bob');
+      await app.send(bob.id, 'x1');
+      const first = await app.connect(bob.id);
+      await first.nextFrame();
+      const resumed = await app.connect(bob.id, 'not-an-id');
+      expect((await resumed.nextFrame()).message).toBe('x1');
+    });
+
+    it('accepts since as a number', async () => {
+      const bob = await user('bob');
+      const tab = await app.connect(bob.id);
+      await app.send(bob.id, 'n1');
+      await app.send(bob.id, 'n2');
+      const [one] = await tab.nextFrames(2);
+      const resumed = await app.open();
+      resumed.send({ id: bob.id, since: Number(one.id) });
+      expect((await resumed.nextFrame()).message).toBe('n2');
+    });
+
+    it('sends nothing old when since is the newest message', async () => {
+      const bob = await user('bob');
+      const tab = await app.connect(bob.id);
+      await app.send(bob.id, 'newest');
+      const newest = await tab.nextFrame();
+      const resumed = await app.connect(bob.id, newest.id);
+      await app.send(bob.id, 'next');
+      expect((await resumed.nextFrame()).message).toBe('next');
+    });
+  });
+
+  it('drops a socket that stops answering pings', async () => {
+    const quick = await TestApp.start({ HEARTBEAT_INTERVAL_MS: '150' });
+    onTestFinished(() => quick.close());
+    const bob = await quick.createUser('bob');
+    const silent = await quick.open({ autoPong: false });
+    silent.send({ id: bob.id });
+    const answering = await quick.connect(bob.id);
+    const { code } = await silent.closed(3_000);
+    expect(code).toBe(1006);
+    expect(answering.isClosed).toBe(false);
+  });
+
+  it('closes a socket that does not read with 4429 and keeps its messages for resume', async () => {
+    const small = await TestApp.start({ MAX_SOCKET_BUFFER_BYTES: '16384' });
+    onTestFinished(() => small.close());
+    const bob = await small.createUser('bob');
+    const reader = await small.connect(bob.id);
+    await small.send(bob.id, 'warm-up');
+    const warmUp = await reader.nextFrame();
+    reader.socket.pause();
+    const big = 'x'.repeat(4000);
+    const sent: string[] = [];
+    // Kernel buffers absorb a few MiB first; once the server gives up on the socket, sends queue.
+    for (let i = 0; i < 5_000; i++) {
+      const res = await small.send(bob.id, `${i} ${big}`);
+      expect(res.status).toBe(200);
+      sent.push(`${i} ${big}`);
+      if (res.body.delivery === 'queued') break;
+    }
+    expect(sent.length).toBeLessThan(5_000);
+    reader.socket.resume();
+    expect((await reader.closed(5_000)).code).toBe(4429);
+
+    const resumed = await small.connect(bob.id, warmUp.id);
+    const frames = await resumed.nextFrames(sent.length, 10_000);
+    expect(frames.map((f) => f.message)).toEqual(sent);
+  });
+
+  it('closes sockets with 1001 when the server shuts down', async () => {
+    const doomed = await TestApp.start();
+    const bob = await doomed.createUser('bob');
+    const socket = await doomed.connect(bob.id);
+    await doomed.send(bob.id, 'before');
+    await socket.nextFrame();
+    const closing = socket.closed(5_000);
+    await doomed.close();
+    expect(await closing).toEqual({ code: 1001, reason: 'Server shutting down' });
+  });
+
+  it('answers a raw HTTP upgrade without a key with 400, not a crash', async () => {
+    const { port } = new URL(app.baseUrl);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    const [data] = (await once(socket, 'data')) as [Buffer];
+    expect(data.toString()).toMatch(/^HTTP\/1\.1 400/);
+    socket.destroy();
+    expect((await app.get('/health')).status).toBe(200);
+  });
+});
