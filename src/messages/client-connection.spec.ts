@@ -1,0 +1,94 @@
+import { EventEmitter } from 'node:events';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import { InMemoryMessageStore } from '../../test/fakes/in-memory-message.store.js';
+import type { StoredMessage } from '../storage/message.store.js';
+import { ClientConnection } from './client-connection.js';
+import { messageFrame } from './frames.js';
+
+/** Enough of a ws socket to watch what a connection sends and how it closes. */
+class FakeSocket extends EventEmitter {
+  sent: string[] = [];
+  bufferedAmount = 0;
+  closedWith?: { code: number; reason: string };
+  send(data: string, callback?: (error?: Error) => void): void {
+    this.sent.push(data);
+    queueMicrotask(() => callback?.());
+  }
+  close(code: number, reason: string): void {
+    this.closedWith = { code, reason };
+  }
+  terminate(): void {}
+}
+
+describe(ClientConnection.name, () => {
+  let store: InMemoryMessageStore;
+  let socket: FakeSocket;
+  let delivered: string[];
+  let connection: ClientConnection;
+
+  beforeEach(() => {
+    store = new InMemoryMessageStore();
+    socket = new FakeSocket();
+    delivered = [];
+    connection = new ClientConnection(socket as unknown as WebSocket, 1_000_000, (_user, id) => delivered.push(id));
+  });
+
+  const append = (text: string) =>
+    store.append({ recipientId: 'bob', senderId: null, senderName: 'anonymous', text, sentAt: new Date() }, 100_000);
+  const read = (afterId: string | null, limit: number) => store.listAfter('bob', afterId, limit);
+  const sentTexts = () => socket.sent.map((frame) => (JSON.parse(frame) as { message: string }).message);
+  const offer = (message: StoredMessage) => connection.offer(message, messageFrame(message));
+
+  it('sends the backlog oldest first, then live messages, and reports each delivered', async () => {
+    for (let i = 0; i < 1_200; i++) await append(`old ${i}`);
+    connection.authenticated('bob');
+    await connection.catchUp(null, read);
+    const live = await append('live');
+    expect(offer(live)).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sentTexts()).toEqual([...Array.from({ length: 1_200 }, (_, i) => `old ${i}`), 'live']);
+    expect(delivered.at(-1)).toBe(live.id);
+  });
+
+  it('reads again when a message is offered during the catch-up, so it is neither lost nor doubled', async () => {
+    const first = await append('first');
+    connection.authenticated('bob');
+    let racing: StoredMessage | undefined;
+    const slowRead = async (afterId: string | null, limit: number) => {
+      const page = await read(afterId, limit);
+      if (!racing) {
+        // A send is stored and offered while this page is on its way back.
+        racing = await append('raced');
+        expect(offer(racing)).toBe(true);
+      }
+      return page;
+    };
+    await connection.catchUp(null, slowRead);
+    expect(offer(racing!)).toBe(true);
+    expect(sentTexts()).toEqual(['first', 'raced']);
+    expect(first.id < racing!.id).toBe(true);
+  });
+
+  it('starts after the given id', async () => {
+    const [a] = [await append('a'), await append('b')];
+    connection.authenticated('bob');
+    await connection.catchUp(a.id, read);
+    expect(sentTexts()).toEqual(['b']);
+  });
+
+  it('does not take messages before it is authenticated', async () => {
+    expect(offer(await append('early'))).toBe(false);
+    expect(socket.sent).toEqual([]);
+  });
+
+  it('closes with 4429 when the client lets its buffer grow past the limit', async () => {
+    connection.authenticated('bob');
+    await connection.catchUp(null, read);
+    socket.bufferedAmount = 2_000_000;
+    offer(await append('too much'));
+    expect(socket.closedWith).toEqual({ code: 4429, reason: expect.stringContaining('Too slow') });
+    expect(connection.isOpen).toBe(false);
+    expect(offer(await append('after close'))).toBe(false);
+  });
+});

@@ -1,0 +1,54 @@
+import { EventEmitter } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { WebSocket } from 'ws';
+import { InMemoryMessageStore } from '../../test/fakes/in-memory-message.store.js';
+import { InMemoryUserStore } from '../../test/fakes/in-memory-user.store.js';
+import type { InstanceLock } from '../bus/instance-lock.js';
+import { LocalMessageBus } from '../bus/local-message.bus.js';
+import { AppConfig } from '../config/app-config.js';
+import { UsersService } from '../users/users.service.js';
+import { DeliveryTracker } from './delivery-tracker.js';
+import { MessagesGateway } from './messages.gateway.js';
+
+class FakeSocket extends EventEmitter {
+  closedWith?: { code: number; reason: string };
+  close(code: number, reason: string): void {
+    this.closedWith = { code, reason };
+  }
+  terminate(): void {}
+  ping(): void {}
+}
+
+describe(MessagesGateway.name, () => {
+  let gateway: MessagesGateway;
+  let users: UsersService;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    const store = new InMemoryMessageStore();
+    users = new UsersService(new InMemoryUserStore());
+    const lock = { release: () => Promise.resolve() } as InstanceLock;
+    gateway = new MessagesGateway(users, store, new LocalMessageBus(lock), new DeliveryTracker(store), AppConfig.fromEnv({}));
+    gateway.onModuleInit();
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('closes a socket with 4408 once the default 10 s pass without a frame, and not before', () => {
+    const socket = new FakeSocket();
+    gateway.handleConnection(socket as unknown as WebSocket);
+    vi.advanceTimersByTime(9_999);
+    expect(socket.closedWith).toBeUndefined();
+    vi.advanceTimersByTime(1);
+    expect(socket.closedWith).toEqual({ code: 4408, reason: 'Authentication timeout' });
+  });
+
+  it('does not time out a socket whose first frame arrived in time', async () => {
+    const bob = await users.create('Bob');
+    const socket = new FakeSocket();
+    gateway.handleConnection(socket as unknown as WebSocket);
+    vi.advanceTimersByTime(5_000);
+    socket.emit('message', Buffer.from(JSON.stringify({ id: bob.id })));
+    vi.advanceTimersByTime(60_000);
+    expect(socket.closedWith).toBeUndefined();
+  });
+});

@@ -1,0 +1,95 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { RecipientQueueFullError } from '../../src/common/domain-errors.js';
+import type { MessageDraft, MessageStore } from '../../src/storage/message.store.js';
+
+/** What every MessageStore adapter, and the fake, must do. `open` gives an empty store. */
+export function messageStoreContract(adapter: string, open: () => Promise<MessageStore>): void {
+  describe(`MessageStore contract: ${adapter}`, () => {
+    let store: MessageStore;
+    beforeEach(async () => (store = await open()));
+
+    const draft = (recipientId: string, text: string, sentAt = new Date()): MessageDraft => ({
+      recipientId,
+      senderId: null,
+      senderName: 'anonymous',
+      text,
+      sentAt,
+    });
+    const append = (recipientId: string, text: string, sentAt?: Date) => store.append(draft(recipientId, text, sentAt), 1_000);
+    const texts = (messages: { text: string }[]) => messages.map((m) => m.text);
+
+    it('returns the stored message with an id, and keeps every field', async () => {
+      const sentAt = new Date('2026-01-02T03:04:05.678Z');
+      const stored = await store.append({ recipientId: 'bob', senderId: 'a1', senderName: 'Alice', text: 'hé 😀', sentAt }, 10);
+      expect(stored).toEqual({ id: expect.any(String), recipientId: 'bob', senderId: 'a1', senderName: 'Alice', text: 'hé 😀', sentAt });
+      expect(await store.listAfter('bob', null, 10)).toEqual([stored]);
+    });
+
+    it('gives ids that increase in acceptance order, as strings too', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) ids.push((await append(i % 2 ? 'bob' : 'carol', `m${i}`)).id);
+      expect([...ids].sort()).toEqual(ids);
+      expect(new Set(ids).size).toBe(ids.length);
+    });
+
+    it('lists one recipient’s messages after an id, oldest first, up to a limit', async () => {
+      const ids = [];
+      for (const text of ['a', 'b', 'c', 'd', 'e']) {
+        ids.push((await append('bob', text)).id);
+        await append('carol', `carol ${text}`);
+      }
+      expect(texts(await store.listAfter('bob', null, 10))).toEqual(['a', 'b', 'c', 'd', 'e']);
+      expect(texts(await store.listAfter('bob', ids[1], 10))).toEqual(['c', 'd', 'e']);
+      expect(texts(await store.listAfter('bob', ids[1], 2))).toEqual(['c', 'd']);
+      expect(await store.listAfter('bob', ids[4], 10)).toEqual([]);
+      expect(await store.listAfter('nobody', null, 10)).toEqual([]);
+    });
+
+    it('keeps a delivery cursor per recipient that never moves back', async () => {
+      const [a, b] = [await append('bob', 'a'), await append('bob', 'b')];
+      expect(await store.deliveredThrough('bob')).toBeNull();
+      await store.markDelivered(new Map([['bob', b.id]]));
+      await store.markDelivered(new Map([['bob', a.id]]));
+      expect(await store.deliveredThrough('bob')).toBe(b.id);
+      expect(await store.deliveredThrough('carol')).toBeNull();
+    });
+
+    it('refuses an append past maxQueued undelivered messages, storing nothing', async () => {
+      for (const text of ['1', '2', '3']) await store.append(draft('bob', text), 3);
+      await expect(store.append(draft('bob', '4'), 3)).rejects.toBeInstanceOf(RecipientQueueFullError);
+      expect(texts(await store.listAfter('bob', null, 10))).toEqual(['1', '2', '3']);
+      await expect(store.append(draft('carol', 'other recipient'), 3)).resolves.toBeDefined();
+    });
+
+    it('counts only undelivered messages against maxQueued', async () => {
+      const stored = [];
+      for (const text of ['1', '2', '3']) stored.push(await store.append(draft('bob', text), 3));
+      await store.markDelivered(new Map([['bob', stored[0].id]]));
+      await expect(store.append(draft('bob', '4'), 3)).resolves.toBeDefined();
+      await expect(store.append(draft('bob', '5'), 3)).rejects.toBeInstanceOf(RecipientQueueFullError);
+    });
+
+    it('prunes delivered messages sent before a time, and keeps undelivered and newer ones', async () => {
+      const old = new Date(Date.now() - 3_600_000);
+      const oldDelivered = await append('bob', 'old delivered', old);
+      await append('carol', 'old undelivered', old);
+      const newDelivered = await append('bob', 'new delivered');
+      await store.markDelivered(new Map([['bob', newDelivered.id]]));
+      expect(await store.pruneDelivered(new Date(Date.now() - 60_000))).toBe(1);
+      expect(texts(await store.listAfter('bob', null, 10))).toEqual(['new delivered']);
+      expect(texts(await store.listAfter('carol', null, 10))).toEqual(['old undelivered']);
+      expect(oldDelivered.id < newDelivered.id).toBe(true);
+    });
+
+    it('never reuses an id, even after the newest messages were pruned', async () => {
+      const last = await append('bob', 'x', new Date(0));
+      await store.markDelivered(new Map([['bob', last.id]]));
+      await store.pruneDelivered(new Date());
+      expect((await append('bob', 'y')).id > last.id).toBe(true);
+    });
+
+    it('answers a ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

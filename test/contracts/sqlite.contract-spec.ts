@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.js';
+import { SqliteMessageStore } from '../../src/storage/sqlite/sqlite-message.store.js';
+import { SqliteUserStore } from '../../src/storage/sqlite/sqlite-user.store.js';
+import { messageStoreContract } from './message-store.contract.js';
+import { userStoreContract } from './user-store.contract.js';
+
+const opened: Array<{ database: SqliteDatabase; dir: string }> = [];
+afterEach(() => {
+  for (const { database, dir } of opened.splice(0)) {
+    database.onApplicationShutdown();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function openDatabase(dir = mkdtempSync(join(tmpdir(), 'cohora-sqlite-'))): SqliteDatabase {
+  const database = SqliteDatabase.open({ sqliteFile: join(dir, 'cohora.sqlite'), synchronous: 'NORMAL' });
+  opened.push({ database, dir });
+  return database;
+}
+
+userStoreContract('SQLite', () => Promise.resolve(new SqliteUserStore(openDatabase())));
+messageStoreContract('SQLite', () => Promise.resolve(new SqliteMessageStore(openDatabase())));
+
+describe(SqliteDatabase.name, () => {
+  it('keeps messages and cursors in the file across a reopen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cohora-sqlite-'));
+    const first = SqliteDatabase.open({ sqliteFile: join(dir, 'cohora.sqlite'), synchronous: 'NORMAL' });
+    const stored = await new SqliteMessageStore(first).append(
+      { recipientId: 'bob', senderId: null, senderName: 'anonymous', text: 'kept', sentAt: new Date() },
+      10,
+    );
+    await new SqliteMessageStore(first).markDelivered(new Map([['bob', stored.id]]));
+    first.onApplicationShutdown();
+
+    const reopened = new SqliteMessageStore(openDatabase(dir));
+    expect((await reopened.listAfter('bob', null, 10)).map((m) => m.text)).toEqual(['kept']);
+    expect(await reopened.deliveredThrough('bob')).toBe(stored.id);
+  });
+
+  it('refuses a database written by a newer cohora', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cohora-sqlite-'));
+    const database = openDatabase(dir);
+    database.db.pragma('user_version = 99');
+    database.onApplicationShutdown();
+    expect(() => SqliteDatabase.open({ sqliteFile: join(dir, 'cohora.sqlite'), synchronous: 'NORMAL' })).toThrow(/newer/);
+  });
+});

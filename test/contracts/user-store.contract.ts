@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { NameTakenError } from '../../src/common/domain-errors.js';
+import type { UserStore } from '../../src/storage/user.store.js';
+
+/** What every UserStore adapter, and the fake, must do. `open` gives an empty store. */
+export function userStoreContract(adapter: string, open: () => Promise<UserStore>): void {
+  describe(`UserStore contract: ${adapter}`, () => {
+    let store: UserStore;
+    beforeEach(async () => (store = await open()));
+
+    const newUser = (name: string) => ({ id: randomUUID(), name, nameKey: name.toLowerCase() });
+
+    it('finds a created user by id, and nothing for an unknown id', async () => {
+      const alice = newUser('Alice');
+      expect(await store.create(alice)).toEqual({ id: alice.id, name: 'Alice' });
+      expect(await store.findById(alice.id)).toEqual({ id: alice.id, name: 'Alice' });
+      expect(await store.findById(randomUUID())).toBeUndefined();
+    });
+
+    it('rejects a second user with the same name key with NameTakenError', async () => {
+      await store.create(newUser('Bob'));
+      await expect(store.create({ ...newUser('BOB'), nameKey: 'bob' })).rejects.toBeInstanceOf(NameTakenError);
+      expect(await store.listAll()).toHaveLength(1);
+    });
+
+    it('lists every user in registration order', async () => {
+      const names = ['Zed', 'Amy', 'Mo', '__proto__'];
+      for (const name of names) await store.create(newUser(name));
+      expect((await store.listAll()).map((u) => u.name)).toEqual(names);
+    });
+
+    it('changes its version when a user is added, and only then', async () => {
+      const before = await store.version();
+      expect(await store.version()).toBe(before);
+      await store.create(newUser('Ann'));
+      const after = await store.version();
+      expect(after).not.toBe(before);
+      await store.create(newUser('Ann')).catch(() => undefined);
+      expect(await store.version()).toBe(after);
+    });
+
+    it('answers a ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

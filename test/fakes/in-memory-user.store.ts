@@ -1,0 +1,30 @@
+import { NameTakenError } from '../../src/common/domain-errors.js';
+import { type NewUser, type User, UserStore } from '../../src/storage/user.store.js';
+
+/** UserStore in a Map, for unit tests. Held to the same contract suite as the real adapters. */
+export class InMemoryUserStore extends UserStore {
+  private readonly users: NewUser[] = [];
+
+  create(user: NewUser): Promise<User> {
+    if (this.users.some((u) => u.nameKey === user.nameKey)) return Promise.reject(new NameTakenError(user.name));
+    this.users.push({ ...user });
+    return Promise.resolve({ id: user.id, name: user.name });
+  }
+
+  findById(id: string): Promise<User | undefined> {
+    const user = this.users.find((u) => u.id === id);
+    return Promise.resolve(user && { id: user.id, name: user.name });
+  }
+
+  listAll(): Promise<User[]> {
+    return Promise.resolve(this.users.map(({ id, name }) => ({ id, name })));
+  }
+
+  version(): Promise<number> {
+    return Promise.resolve(this.users.length);
+  }
+
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+}
