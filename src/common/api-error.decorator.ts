@@ -18,7 +18,11 @@ export class ErrorResponseDto {
 export function ApiErrorResponses(when: Record<number, string>): MethodDecorator {
   return applyDecorators(
     ...Object.entries(when).map(([status, description]) =>
-      ApiResponse({ status: Number(status), description: `${STATUS_CODES[status]}: ${description}`, type: ErrorResponseDto }),
+      ApiResponse({
+        status: Number(status),
+        description: `${STATUS_CODES[status]}: ${description}`,
+        type: ErrorResponseDto,
+      }),
     ),
   );
 }

@@ -36,7 +36,8 @@ export class DomainErrorFilter implements ExceptionFilter {
       if (status === 413) return errorBody(status, 'The request body is larger than 64 KiB');
       const response = exception.getResponse();
       const message = typeof response === 'object' ? (response as { message?: unknown }).message : response;
-      return errorBody(status, Array.isArray(message) ? message.join('; ') : String(message ?? exception.message));
+      if (Array.isArray(message)) return errorBody(status, message.join('; '));
+      return errorBody(status, typeof message === 'string' ? message : exception.message);
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error');

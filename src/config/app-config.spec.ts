@@ -6,13 +6,23 @@ describe(AppConfig.name, () => {
     const config = AppConfig.fromEnv({});
     expect(config.http).toMatchObject({ port: 3000, host: '0.0.0.0', bodyLimitBytes: 65_536 });
     expect(config.storage.sqliteFile).toMatch(/data\/cohora\.sqlite$/);
-    expect(config.messages).toEqual({ maxLength: 4096, maxQueuedPerUser: 10_000, retentionMs: 86_400_000, pruneIntervalMs: 60_000 });
+    expect(config.messages).toEqual({
+      maxLength: 4096,
+      maxQueuedPerUser: 10_000,
+      retentionMs: 86_400_000,
+      pruneIntervalMs: 60_000,
+    });
     expect(config.ws).toEqual({ authTimeoutMs: 10_000, heartbeatIntervalMs: 30_000, maxBufferedBytes: 1_048_576 });
     expect(config.log.level).toBe('info');
   });
 
   it('reads numbers and durations from their text', () => {
-    const config = AppConfig.fromEnv({ PORT: '8080', HISTORY_RETENTION: '7d', PRUNE_INTERVAL: '90s', AUTH_TIMEOUT_MS: '2500' });
+    const config = AppConfig.fromEnv({
+      PORT: '8080',
+      HISTORY_RETENTION: '7d',
+      PRUNE_INTERVAL: '90s',
+      AUTH_TIMEOUT_MS: '2500',
+    });
     expect(config.http.port).toBe(8080);
     expect(config.messages.retentionMs).toBe(7 * 86_400_000);
     expect(config.messages.pruneIntervalMs).toBe(90_000);

@@ -15,37 +15,60 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * `.env.example` documents the same list for operators: keep the two in step.
  */
 export class Environment {
-  @Transform(toInt) @IsInt() @Min(0) @Max(65_535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65_535)
   PORT = 3000;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   HOST = '0.0.0.0';
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   DATA_DIR = './data';
 
   @IsIn(['NORMAL', 'FULL'])
   SQLITE_SYNCHRONOUS: 'NORMAL' | 'FULL' = 'NORMAL';
 
-  @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
   AUTH_TIMEOUT_MS = 10_000;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(16_384)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(16_384)
   MAX_MESSAGE_LENGTH = 4096;
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
   MAX_QUEUED_PER_USER = 10_000;
 
-  @Transform(toDuration) @IsInt({ message: 'HISTORY_RETENTION must be a duration such as 24h, 30m or 86400000' }) @Min(0)
+  @Transform(toDuration)
+  @IsInt({ message: 'HISTORY_RETENTION must be a duration such as 24h, 30m or 86400000' })
+  @Min(0)
   HISTORY_RETENTION = 86_400_000;
 
-  @Transform(toDuration) @IsInt({ message: 'PRUNE_INTERVAL must be a duration such as 1m or 60000' }) @Min(1_000)
+  @Transform(toDuration)
+  @IsInt({ message: 'PRUNE_INTERVAL must be a duration such as 1m or 60000' })
+  @Min(1_000)
   PRUNE_INTERVAL = 60_000;
 
-  @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000)
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
   HEARTBEAT_INTERVAL_MS = 30_000;
 
-  @Transform(toInt) @IsInt() @Min(16_384)
+  @Transform(toInt)
+  @IsInt()
+  @Min(16_384)
   MAX_SOCKET_BUFFER_BYTES = 1_048_576;
 
   @IsIn(LOG_LEVELS)

@@ -21,7 +21,11 @@ import { AppConfig } from '../config/app-config.js';
           },
           customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
           serializers: {
-            req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+            req: (req: { id: string; method: string; url: string }) => ({
+              id: req.id,
+              method: req.method,
+              url: req.url,
+            }),
             res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
           },
         },

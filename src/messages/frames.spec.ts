@@ -4,7 +4,11 @@ import { messageFrame, parseAuthFrame } from './frames.js';
 describe(parseAuthFrame.name, () => {
   it('reads the id and an optional since', () => {
     expect(parseAuthFrame('{"id":"u1"}')).toEqual({ id: 'u1', since: undefined, resume: false });
-    expect(parseAuthFrame('{"id":"u1","since":"0000000000000042"}')).toEqual({ id: 'u1', since: '0000000000000042', resume: true });
+    expect(parseAuthFrame('{"id":"u1","since":"0000000000000042"}')).toEqual({
+      id: 'u1',
+      since: '0000000000000042',
+      resume: true,
+    });
     expect(parseAuthFrame('{"id":"u1","since":42}')).toEqual({ id: 'u1', since: '0000000000000042', resume: true });
   });
 

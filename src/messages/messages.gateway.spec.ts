@@ -28,7 +28,13 @@ describe(MessagesGateway.name, () => {
     const store = new InMemoryMessageStore();
     users = new UsersService(new InMemoryUserStore());
     const lock = { release: () => Promise.resolve() } as InstanceLock;
-    gateway = new MessagesGateway(users, store, new LocalMessageBus(lock), new DeliveryTracker(store), AppConfig.fromEnv({}));
+    gateway = new MessagesGateway(
+      users,
+      store,
+      new LocalMessageBus(lock),
+      new DeliveryTracker(store),
+      AppConfig.fromEnv({}),
+    );
     gateway.onModuleInit();
   });
   afterEach(() => vi.useRealTimers());

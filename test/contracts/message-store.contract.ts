@@ -15,13 +15,24 @@ export function messageStoreContract(adapter: string, open: () => Promise<Messag
       text,
       sentAt,
     });
-    const append = (recipientId: string, text: string, sentAt?: Date) => store.append(draft(recipientId, text, sentAt), 1_000);
+    const append = (recipientId: string, text: string, sentAt?: Date) =>
+      store.append(draft(recipientId, text, sentAt), 1_000);
     const texts = (messages: { text: string }[]) => messages.map((m) => m.text);
 
     it('returns the stored message with an id, and keeps every field', async () => {
       const sentAt = new Date('2026-01-02T03:04:05.678Z');
-      const stored = await store.append({ recipientId: 'bob', senderId: 'a1', senderName: 'Alice', text: 'hé 😀', sentAt }, 10);
-      expect(stored).toEqual({ id: expect.any(String), recipientId: 'bob', senderId: 'a1', senderName: 'Alice', text: 'hé 😀', sentAt });
+      const stored = await store.append(
+        { recipientId: 'bob', senderId: 'a1', senderName: 'Alice', text: 'hé 😀', sentAt },
+        10,
+      );
+      expect(stored).toEqual({
+        id: expect.any(String),
+        recipientId: 'bob',
+        senderId: 'a1',
+        senderName: 'Alice',
+        text: 'hé 😀',
+        sentAt,
+      });
       expect(await store.listAfter('bob', null, 10)).toEqual([stored]);
     });
 

@@ -46,6 +46,8 @@ describe(SqliteDatabase.name, () => {
     const database = openDatabase(dir);
     database.db.pragma('user_version = 99');
     database.onApplicationShutdown();
-    expect(() => SqliteDatabase.open({ sqliteFile: join(dir, 'cohora.sqlite'), synchronous: 'NORMAL' })).toThrow(/newer/);
+    expect(() => SqliteDatabase.open({ sqliteFile: join(dir, 'cohora.sqlite'), synchronous: 'NORMAL' })).toThrow(
+      /newer/,
+    );
   });
 });

@@ -31,7 +31,8 @@ describe('durability', () => {
     const first = await TestApp.start({}, dir);
     const alice = await first.createUser('Alice');
     const bob = await first.createUser('Bob');
-    for (const text of ['one', 'two', 'three']) expect((await first.send(bob.id, text, alice.id)).body.delivery).toBe('queued');
+    for (const text of ['one', 'two', 'three'])
+      expect((await first.send(bob.id, text, alice.id)).body.delivery).toBe('queued');
     await first.stop();
 
     const second = await TestApp.start({}, dir);
@@ -92,7 +93,9 @@ describe('durability', () => {
     const server = await ServerProcess.start({ DATA_DIR: dir });
     const bob = (await post(server.baseUrl, '/api/users/create', { name: 'Bob' })).body;
     await Promise.all(
-      Array.from({ length: 100 }, (_, i) => post(server.baseUrl, '/api/messages/send', { recipient_id: bob.id, message: `q${i}` })),
+      Array.from({ length: 100 }, (_, i) =>
+        post(server.baseUrl, '/api/messages/send', { recipient_id: bob.id, message: `q${i}` }),
+      ),
     );
     await server.stop('SIGKILL');
 

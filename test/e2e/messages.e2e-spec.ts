@@ -86,7 +86,8 @@ describe('messages', () => {
 
   it('queues messages for an absent recipient and delivers them oldest first, then live ones', async () => {
     const [alice, bob] = [await user('alice'), await user('bob')];
-    for (const text of ['q1', 'q2', 'q3']) expect((await app.send(bob.id, text, alice.id)).body.delivery).toBe('queued');
+    for (const text of ['q1', 'q2', 'q3'])
+      expect((await app.send(bob.id, text, alice.id)).body.delivery).toBe('queued');
     const tab = await app.connect(bob.id);
     expect((await tab.nextFrames(3)).map((f) => f.message)).toEqual(['q1', 'q2', 'q3']);
     await app.send(bob.id, 'live', alice.id);
@@ -165,11 +166,14 @@ describe('messages', () => {
     for (let i = 0; i < 5; i++) expect((await app.send(bob.id, `q${i}`)).status).toBe(200);
     const refused = await app.send(bob.id, 'one too many');
     expect(refused.status).toBe(429);
-    expect(refused.body).toEqual({ statusCode: 429, message: expect.stringContaining('undelivered'), error: 'Too Many Requests' });
+    expect(refused.body).toEqual({
+      statusCode: 429,
+      message: expect.stringContaining('undelivered'),
+      error: 'Too Many Requests',
+    });
     const tab = await app.connect(bob.id);
     expect((await tab.nextFrames(5)).map((f) => f.message)).toEqual(['q0', 'q1', 'q2', 'q3', 'q4']);
     expect((await app.send(bob.id, 'room again')).status).toBe(200);
     expect((await tab.nextFrame()).message).toBe('room again');
   });
-
 });

@@ -83,9 +83,14 @@ describe('users', () => {
   });
 
   it('reads a JSON body whatever its Content-Type (curl -d sends a form type)', async () => {
-    const res = await app.request('POST', '/api/users/create', { name: 'Formy' }, {
-      'content-type': 'application/x-www-form-urlencoded',
-    });
+    const res = await app.request(
+      'POST',
+      '/api/users/create',
+      { name: 'Formy' },
+      {
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+    );
     expect(res.status).toBe(201);
   });
 

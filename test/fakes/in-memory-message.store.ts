@@ -20,7 +20,10 @@ export class InMemoryMessageStore extends MessageStore {
   listAfter(recipientId: string, afterId: string | null, limit: number): Promise<StoredMessage[]> {
     const after = afterId ?? '';
     return Promise.resolve(
-      this.messages.filter((m) => m.recipientId === recipientId && m.id > after).slice(0, limit).map((m) => ({ ...m })),
+      this.messages
+        .filter((m) => m.recipientId === recipientId && m.id > after)
+        .slice(0, limit)
+        .map((m) => ({ ...m })),
     );
   }
 

@@ -49,7 +49,12 @@ export class TestApp {
     return `${this.baseUrl.replace(/^http/, 'ws')}/ws`;
   }
 
-  async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResult<T>> {
     const response = await fetch(this.baseUrl + path, {
       method,
       headers: { 'content-type': 'application/json', ...headers },

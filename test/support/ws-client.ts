@@ -16,8 +16,8 @@ export class WsClient {
   private closeInfo?: Closed;
 
   private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      this.frames.push(JSON.parse(String(data)));
+    socket.on('message', (data: Buffer) => {
+      this.frames.push(JSON.parse(data.toString('utf8')));
       this.waiter?.();
     });
     socket.on('close', (code, reason) => {
@@ -50,7 +50,9 @@ export class WsClient {
   async nextFrames(count: number, timeoutMs = 5_000): Promise<MessageFrame[]> {
     await this.until(() => this.frames.length >= count || this.closeInfo !== undefined, timeoutMs, `${count} frames`);
     if (this.frames.length < count) {
-      throw new Error(`socket closed (${JSON.stringify(this.closeInfo)}) after ${this.frames.length} of ${count} frames`);
+      throw new Error(
+        `socket closed (${JSON.stringify(this.closeInfo)}) after ${this.frames.length} of ${count} frames`,
+      );
     }
     return this.frames.splice(0, count) as MessageFrame[];
   }

@@ -40,14 +40,18 @@ export class SqliteDatabase implements OnApplicationShutdown {
   private migrate(): void {
     const applied = this.db.pragma('user_version', { simple: true }) as number;
     if (applied > MIGRATIONS.length) {
-      throw new Error(`The database schema (version ${applied}) is newer than this cohora (version ${MIGRATIONS.length})`);
+      throw new Error(
+        `The database schema (version ${applied}) is newer than this cohora (version ${MIGRATIONS.length})`,
+      );
     }
     MIGRATIONS.slice(applied).forEach((sql, index) => {
       const version = applied + index + 1;
-      this.db.transaction(() => {
-        this.db.exec(sql);
-        this.db.pragma(`user_version = ${version}`);
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.db.exec(sql);
+          this.db.pragma(`user_version = ${version}`);
+        })
+        .immediate();
       this.logger.log(`Applied schema migration ${version}`);
     });
   }
