@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { unlinkSync } from 'node:fs';
+import { mkdirSync, realpathSync, unlinkSync } from 'node:fs';
 import { type Server, connect, createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -18,10 +18,13 @@ export class InstanceLock {
   private constructor(private readonly server: Server) {}
 
   static async acquire(dataDir: string): Promise<InstanceLock> {
+    mkdirSync(dataDir, { recursive: true });
+    // The real path, so that two spellings of one directory (a symlink, a relative path) share a lock.
+    const realDir = realpathSync(dataDir);
     const address =
       process.platform === 'linux'
-        ? `\0cohora-${createHash('sha256').update(dataDir).digest('hex').slice(0, 32)}`
-        : join(dataDir, '.cohora.lock');
+        ? `\0cohora-${createHash('sha256').update(realDir).digest('hex').slice(0, 32)}`
+        : join(realDir, '.cohora.lock');
     try {
       return new InstanceLock(await listen(address));
     } catch (error) {

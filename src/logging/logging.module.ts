@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { stdTimeFunctions } from 'pino';
 import { AppConfig } from '../config/app-config.js';
 
 /**
@@ -15,6 +16,9 @@ import { AppConfig } from '../config/app-config.js';
       useFactory: ({ log }: AppConfig) => ({
         pinoHttp: {
           level: log.level,
+          // Readable by people and by log shippers alike: ISO time, level by name.
+          timestamp: stdTimeFunctions.isoTime,
+          formatters: { level: (label: string) => ({ level: label }) },
           genReqId: (req: IncomingMessage) => {
             const given = req.headers['x-request-id'];
             return typeof given === 'string' && given.length <= 128 ? given : randomUUID();

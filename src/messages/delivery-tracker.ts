@@ -12,10 +12,12 @@ export class DeliveryTracker implements OnModuleDestroy {
   private readonly logger = new Logger(DeliveryTracker.name);
   private pending = new Map<string, string>();
   private scheduled?: NodeJS.Immediate;
+  private stopped = false;
 
   constructor(private readonly store: MessageStore) {}
 
   delivered(recipientId: string, messageId: string): void {
+    if (this.stopped) return;
     const current = this.pending.get(recipientId);
     if (current === undefined || messageId > current) this.pending.set(recipientId, messageId);
     this.scheduled ??= setImmediate(() => void this.flush());
@@ -39,6 +41,15 @@ export class DeliveryTracker implements OnModuleDestroy {
     } catch (error) {
       this.logger.warn(`Could not record deliveries; they will be sent again: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Writes what is pending and stops recording: at shutdown the store closes next, and a mark
+   * that arrives after this only means a message is delivered again.
+   */
+  async stop(): Promise<void> {
+    await this.flush();
+    this.stopped = true;
   }
 
   onModuleDestroy(): void {

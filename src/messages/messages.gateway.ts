@@ -62,7 +62,8 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
       clearTimeout(authTimeout);
       void this.authenticate(connection, data);
     });
-    socket.once('close', () => {
+    socket.once('close', (code: number) => {
+      this.logger.debug(`Socket of ${connection.userId ?? 'an unauthenticated client'} closed with ${code}`);
       clearTimeout(authTimeout);
       connection.closed();
       this.connections.remove(connection);
@@ -76,7 +77,7 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
     for (const connection of this.connections) connection.close(Close.GoingAway);
     const deadline = Date.now() + SHUTDOWN_CLOSE_WAIT_MS;
     while (this.connections.size > 0 && Date.now() < deadline) await sleep(20);
-    await this.tracker.flush();
+    await this.tracker.stop();
   }
 
   private async authenticate(connection: ClientConnection, data: RawData): Promise<void> {
@@ -87,6 +88,9 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
       if (!user) return connection.close(Close.Unauthorized);
       if (!connection.isOpen) return;
       connection.authenticated(user.id);
+      this.logger.debug(
+        `Socket authenticated for ${user.id}${frame.resume ? `, resuming after ${frame.since ?? 'the start'}` : ''}`,
+      );
       this.connections.assign(connection, user.id);
       const start = frame.resume ? (frame.since ?? null) : await this.tracker.deliveredThrough(user.id);
       await connection.catchUp(start, (afterId, limit) => this.store.listAfter(user.id, afterId, limit));
