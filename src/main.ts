@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { appOptions, configureApp } from './app.setup.js';
 import { AppModule } from './app.module.js';
 import { InstanceLockedError } from './bus/instance-lock.js';
+import { exitWithNpmLauncher } from './common/launcher-watch.js';
 import { AppConfig, ConfigError } from './config/app-config.js';
 
 /** A shutdown that has not finished by then is cut short: PM2's kill_timeout is longer. */
@@ -13,6 +14,7 @@ const SHUTDOWN_DEADLINE_MS = 9_000;
 async function bootstrap(): Promise<void> {
   // Checked before Nest starts, so a bad value is one line, not a boot log and a stack trace.
   const { port, host } = AppConfig.fromEnv(process.env).http;
+  exitWithNpmLauncher(process.env);
   const app = await NestFactory.create<NestExpressApplication>(AppModule, appOptions);
   configureApp(app);
   const logger = app.get(Logger);

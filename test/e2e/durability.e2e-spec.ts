@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InstanceLockedError } from '../../src/bus/instance-lock.js';
 import { runServerToExit, ServerProcess } from '../support/server-process.js';
@@ -137,6 +139,31 @@ describe('durability', () => {
     expect(second.output).toMatch(/Another cohora process already serves .* with the in-process bus/);
 
     await expect(TestApp.start({}, dir)).rejects.toThrow(InstanceLockedError);
+  });
+
+  it('does not outlive `npm run start:prod` when npm is killed with SIGKILL', async () => {
+    const dir = dataDir();
+    const npm = spawn('npm', ['run', '--silent', 'start:prod'], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      env: { ...process.env, DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    await new Promise<void>((listening) =>
+      npm.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('cohora listening on')) listening();
+      }),
+    );
+    npm.kill('SIGKILL');
+
+    // The orphaned server would hold the data directory; a new server can take it once it is gone.
+    let restarted: ServerProcess | undefined;
+    for (const deadline = Date.now() + 5_000; !restarted && Date.now() < deadline;) {
+      restarted = await ServerProcess.start({ DATA_DIR: dir }).catch(() => undefined);
+    }
+    expect(restarted).toBeDefined();
+    await restarted!.stop();
   });
 
   it('refuses a bad configuration value with one line and exit code 1', async () => {

@@ -15,7 +15,7 @@ describe('history retention', () => {
 
     // A prune pass runs every second; until it has, a resume from the start still replays.
     let replayed = true;
-    for (const deadline = Date.now() + 5_000; replayed && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 5_000; replayed && Date.now() < deadline;) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       const replay = await app.connect(reader.id, '0');
       replayed = await replay.nextFrame(300).then(
