@@ -14,6 +14,18 @@ export const appOptions: NestApplicationOptions = {
   abortOnError: false,
 };
 
+const WEBSOCKET_PROTOCOL = `Register a name, see who is there, and send messages that arrive in real time.
+
+**Receiving: WebSocket \`/ws\`.** Connect, then send one text frame \`{"id": "<user id>"}\` within 10 s,
+optionally with \`"since": "<message id>"\` (the last message you hold) to resume. The server then sends only
+message frames: \`{"from": "Alice", "message": "…", "from_id": "<id or null>", "id": "<message id>", "sent_at": "<ISO 8601>"}\`,
+queued ones first, oldest first, then live ones. Drop duplicates by \`id\`.
+
+Close codes: 4401 unknown or missing id, or a first frame that is not JSON; 4408 no first frame in time;
+4429 the client stopped reading; 1009 frame too large; 1001 server shutting down; 1011 internal error.
+
+Every HTTP error is JSON: \`{"statusCode": 400, "message": "…", "error": "Bad Request"}\`.`;
+
 /** Everything that makes the app cohora beyond its modules; main.ts and the tests share it. */
 export function configureApp(app: NestExpressApplication): void {
   const config = app.get(AppConfig);
@@ -38,7 +50,7 @@ export function configureApp(app: NestExpressApplication): void {
   );
   const openApi = new DocumentBuilder()
     .setTitle('cohora')
-    .setDescription('Register a name, see who is there, and send messages that arrive in real time over /ws.')
+    .setDescription(WEBSOCKET_PROTOCOL)
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
 }
