@@ -48,9 +48,6 @@ export function configureApp(app: NestExpressApplication): void {
         ),
     }),
   );
-  const openApi = new DocumentBuilder()
-    .setTitle('cohora')
-    .setDescription(WEBSOCKET_PROTOCOL)
-    .build();
+  const openApi = new DocumentBuilder().setTitle('cohora').setDescription(WEBSOCKET_PROTOCOL).build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
 }

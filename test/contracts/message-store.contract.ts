@@ -72,6 +72,19 @@ export function messageStoreContract(adapter: string, open: () => Promise<Messag
       await expect(store.append(draft('carol', 'other recipient'), 3)).resolves.toBeDefined();
     });
 
+    it('gives concurrent appends ids in call order, and a refusal among them affects no other', async () => {
+      const results = await Promise.allSettled(
+        ['1', '2', '3', '4', '5'].map((text) => store.append(draft('bob', text), 3)),
+      );
+      const accepted = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      expect(accepted.map((m) => m.text)).toEqual(['1', '2', '3']);
+      expect(accepted.map((m) => m.id)).toEqual(accepted.map((m) => m.id).sort());
+      expect(
+        results.slice(3).map((r) => r.status === 'rejected' && r.reason instanceof RecipientQueueFullError),
+      ).toEqual([true, true]);
+      expect(texts(await store.listAfter('bob', null, 10))).toEqual(['1', '2', '3']);
+    });
+
     it('counts only undelivered messages against maxQueued', async () => {
       const stored = [];
       for (const text of ['1', '2', '3']) stored.push(await store.append(draft('bob', text), 3));

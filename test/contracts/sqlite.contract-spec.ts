@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.js';
 import { SqliteMessageStore } from '../../src/storage/sqlite/sqlite-message.store.js';
@@ -39,6 +40,24 @@ describe(SqliteDatabase.name, () => {
     const reopened = new SqliteMessageStore(openDatabase(dir));
     expect((await reopened.listAfter('bob', null, 10)).map((m) => m.text)).toEqual(['kept']);
     expect(await reopened.deliveredThrough('bob')).toBe(stored.id);
+  });
+
+  it('has a message committed to the file by the time append resolves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cohora-sqlite-'));
+    const store = new SqliteMessageStore(openDatabase(dir));
+    const appends = Array.from({ length: 20 }, (_, i) =>
+      store.append(
+        { recipientId: 'bob', senderId: null, senderName: 'anonymous', text: `m${i}`, sentAt: new Date() },
+        100,
+      ),
+    );
+    const first = await appends[0];
+    // Another connection, as another process would open it, sees only committed data.
+    const reader = new Database(join(dir, 'cohora.sqlite'), { readonly: true });
+    const row = reader.prepare('SELECT body FROM messages WHERE id = ?').get(Number(first.id));
+    reader.close();
+    expect(row).toEqual({ body: 'm0' });
+    await Promise.all(appends);
   });
 
   it('refuses a database written by a newer cohora', () => {

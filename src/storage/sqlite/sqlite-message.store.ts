@@ -3,6 +3,7 @@ import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { RecipientQueueFullError } from '../../common/domain-errors.js';
 import { formatMessageId, messageSequence } from '../../messages/message-id.js';
 import { type MessageDraft, MessageStore, type StoredMessage } from '../message.store.js';
+import { GroupCommit } from './group-commit.js';
 import { promised, type SqliteDatabase } from './sqlite-database.js';
 
 interface MessageRow {
@@ -24,7 +25,7 @@ export class SqliteMessageStore extends MessageStore {
   private readonly cursor: Statement<[string], { delivered_through: number }>;
   private readonly advance: Statement<[string, number]>;
   private readonly pruneBatch: Statement<[number, number]>;
-  private readonly appendChecked: Transaction<(draft: MessageDraft, maxQueued: number) => number>;
+  private readonly writes: GroupCommit;
   private readonly advanceAll: Transaction<(cursors: ReadonlyMap<string, string>) => void>;
 
   constructor({ db }: SqliteDatabase) {
@@ -55,21 +56,22 @@ export class SqliteMessageStore extends MessageStore {
         WHERE m.sent_at < ? AND m.id <= c.delivered_through
         LIMIT ?
       )`);
-    this.appendChecked = db.transaction((draft: MessageDraft, maxQueued: number) => {
-      const { queued } = this.countQueued.get(draft.recipientId, draft.recipientId, maxQueued)!;
-      if (queued >= maxQueued) throw new RecipientQueueFullError(maxQueued);
-      const { recipientId, senderId, senderName, text, sentAt } = draft;
-      return Number(this.insert.run(recipientId, senderId, senderName, text, sentAt.getTime()).lastInsertRowid);
-    });
+    this.writes = new GroupCommit(db);
     this.advanceAll = db.transaction((cursors: ReadonlyMap<string, string>) => {
       for (const [recipientId, id] of cursors) this.advance.run(recipientId, messageSequence(id));
     });
   }
 
   append(draft: MessageDraft, maxQueued: number): Promise<StoredMessage> {
-    // IMMEDIATE takes the write lock up front, so the count and the insert see one state
-    // even when several processes share the file.
-    return promised(() => ({ ...draft, id: formatMessageId(this.appendChecked.immediate(draft, maxQueued)) }));
+    // Inside the group's IMMEDIATE transaction: the count and the insert see one state, also
+    // when several processes share the file. The count comes first, so a refusal writes nothing.
+    return this.writes.run(() => {
+      const { recipientId, senderId, senderName, text, sentAt } = draft;
+      const { queued } = this.countQueued.get(recipientId, recipientId, maxQueued)!;
+      if (queued >= maxQueued) throw new RecipientQueueFullError(maxQueued);
+      const { lastInsertRowid } = this.insert.run(recipientId, senderId, senderName, text, sentAt.getTime());
+      return { ...draft, id: formatMessageId(Number(lastInsertRowid)) };
+    });
   }
 
   listAfter(recipientId: string, afterId: string | null, limit: number): Promise<StoredMessage[]> {
