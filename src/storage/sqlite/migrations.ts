@@ -12,10 +12,11 @@ export const MIGRATIONS: readonly string[] = [
   );
 
   -- AUTOINCREMENT: an id is never reused, even after the newest messages are pruned,
-  -- because clients de-duplicate by id.
+  -- because clients de-duplicate by id. seq numbers a recipient's messages 1, 2, 3...
   CREATE TABLE messages (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     recipient_id TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
     sender_id    TEXT,
     sender_name  TEXT NOT NULL,
     body         TEXT NOT NULL,
@@ -24,9 +25,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX messages_by_recipient ON messages (recipient_id, id);
   CREATE INDEX messages_by_sent_at ON messages (sent_at);
 
-  CREATE TABLE delivery_cursors (
+  -- One row per recipient: how many messages were accepted for them, how many of those (a
+  -- prefix, by seq) were delivered, and the id of the newest delivered one. The queue length
+  -- is accepted - delivered: checked in O(1) on every send, however long the queue.
+  CREATE TABLE mailboxes (
     recipient_id      TEXT PRIMARY KEY,
-    delivered_through INTEGER NOT NULL
+    accepted          INTEGER NOT NULL,
+    delivered         INTEGER NOT NULL DEFAULT 0,
+    delivered_through INTEGER NOT NULL DEFAULT 0
   ) WITHOUT ROWID;
   `,
 ];

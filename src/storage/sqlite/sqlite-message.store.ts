@@ -19,11 +19,11 @@ const PRUNE_BATCH = 5_000;
 
 export class SqliteMessageStore extends MessageStore {
   private readonly db: Database;
-  private readonly insert: Statement<[string, string | null, string, string, number]>;
-  private readonly countQueued: Statement<[string, string, number], { queued: number }>;
+  private readonly mailbox: Statement<[string], { accepted: number; delivered: number; delivered_through: number }>;
+  private readonly countAccepted: Statement<[string]>;
+  private readonly insert: Statement<[string, number, string | null, string, string, number]>;
   private readonly after: Statement<[string, number, number], MessageRow>;
-  private readonly cursor: Statement<[string], { delivered_through: number }>;
-  private readonly advance: Statement<[string, number]>;
+  private readonly advance: Statement<[number, number, string]>;
   private readonly pruneBatch: Statement<[number, number]>;
   private readonly writes: GroupCommit;
   private readonly advanceAll: Transaction<(cursors: ReadonlyMap<string, string>) => void>;
@@ -31,45 +31,56 @@ export class SqliteMessageStore extends MessageStore {
   constructor({ db }: SqliteDatabase) {
     super();
     this.db = db;
+    this.mailbox = db.prepare('SELECT accepted, delivered, delivered_through FROM mailboxes WHERE recipient_id = ?');
+    this.countAccepted = db.prepare(`
+      INSERT INTO mailboxes (recipient_id, accepted) VALUES (?, 1)
+      ON CONFLICT (recipient_id) DO UPDATE SET accepted = accepted + 1`);
     this.insert = db.prepare(
-      'INSERT INTO messages (recipient_id, sender_id, sender_name, body, sent_at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO messages (recipient_id, seq, sender_id, sender_name, body, sent_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    // Bounded by LIMIT: never counts past the cap, however long a queue grows.
-    this.countQueued = db.prepare(`
-      SELECT count(*) AS queued FROM (
-        SELECT 1 FROM messages
-        WHERE recipient_id = ?
-          AND id > coalesce((SELECT delivered_through FROM delivery_cursors WHERE recipient_id = ?), 0)
-        LIMIT ?
-      )`);
     this.after = db.prepare(`
       SELECT id, recipient_id, sender_id, sender_name, body, sent_at FROM messages
       WHERE recipient_id = ? AND id > ? ORDER BY id LIMIT ?`);
-    this.cursor = db.prepare('SELECT delivered_through FROM delivery_cursors WHERE recipient_id = ?');
+    // A recipient's messages are delivered in id order, so "delivered through id X" means
+    // "delivered the first seq(X) messages". A pruned X leaves the count where it was.
     this.advance = db.prepare(`
-      INSERT INTO delivery_cursors (recipient_id, delivered_through) VALUES (?, ?)
-      ON CONFLICT (recipient_id) DO UPDATE SET delivered_through = max(delivered_through, excluded.delivered_through)`);
+      UPDATE mailboxes SET
+        delivered = max(delivered, coalesce((SELECT seq FROM messages WHERE id = ?), delivered)),
+        delivered_through = max(delivered_through, ?)
+      WHERE recipient_id = ?`);
     this.pruneBatch = db.prepare(`
       DELETE FROM messages WHERE id IN (
         SELECT m.id FROM messages m
-        JOIN delivery_cursors c ON c.recipient_id = m.recipient_id
-        WHERE m.sent_at < ? AND m.id <= c.delivered_through
+        JOIN mailboxes b ON b.recipient_id = m.recipient_id
+        WHERE m.sent_at < ? AND m.id <= b.delivered_through
         LIMIT ?
       )`);
     this.writes = new GroupCommit(db);
     this.advanceAll = db.transaction((cursors: ReadonlyMap<string, string>) => {
-      for (const [recipientId, id] of cursors) this.advance.run(recipientId, messageSequence(id));
+      for (const [recipientId, id] of cursors) {
+        const sequence = messageSequence(id);
+        this.advance.run(sequence, sequence, recipientId);
+      }
     });
   }
 
   append(draft: MessageDraft, maxQueued: number): Promise<StoredMessage> {
-    // Inside the group's IMMEDIATE transaction: the count and the insert see one state, also
-    // when several processes share the file. The count comes first, so a refusal writes nothing.
+    // Inside the group's IMMEDIATE transaction: the check and the insert see one state, also
+    // when several processes share the file. The check comes first, so a refusal writes nothing.
     return this.writes.run(() => {
       const { recipientId, senderId, senderName, text, sentAt } = draft;
-      const { queued } = this.countQueued.get(recipientId, recipientId, maxQueued)!;
-      if (queued >= maxQueued) throw new RecipientQueueFullError(maxQueued);
-      const { lastInsertRowid } = this.insert.run(recipientId, senderId, senderName, text, sentAt.getTime());
+      const box = this.mailbox.get(recipientId);
+      const accepted = box?.accepted ?? 0;
+      if (accepted - (box?.delivered ?? 0) >= maxQueued) throw new RecipientQueueFullError(maxQueued);
+      this.countAccepted.run(recipientId);
+      const { lastInsertRowid } = this.insert.run(
+        recipientId,
+        accepted + 1,
+        senderId,
+        senderName,
+        text,
+        sentAt.getTime(),
+      );
       return { ...draft, id: formatMessageId(Number(lastInsertRowid)) };
     });
   }
@@ -82,8 +93,8 @@ export class SqliteMessageStore extends MessageStore {
 
   deliveredThrough(recipientId: string): Promise<string | null> {
     return promised(() => {
-      const row = this.cursor.get(recipientId);
-      return row ? formatMessageId(row.delivered_through) : null;
+      const box = this.mailbox.get(recipientId);
+      return box && box.delivered_through > 0 ? formatMessageId(box.delivered_through) : null;
     });
   }
 
