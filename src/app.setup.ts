@@ -1,10 +1,11 @@
 import { BadRequestException, type NestApplicationOptions, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
 import { DomainErrorFilter } from './common/domain-error.filter.js';
 import { CohoraWsAdapter } from './common/ws.adapter.js';
 import { AppConfig } from './config/app-config.js';
+import { AppLogger } from './logging/app-logger.js';
+import { requestLogger } from './logging/request-logger.js';
 
 /** Options both main.ts and the e2e tests create the app with. */
 export const appOptions: NestApplicationOptions = {
@@ -29,8 +30,12 @@ Every HTTP error is JSON: \`{"statusCode": 400, "message": "…", "error": "Bad 
 /** Everything that makes the app cohora beyond its modules; main.ts and the tests share it. */
 export function configureApp(app: NestExpressApplication): void {
   const config = app.get(AppConfig);
-  app.useLogger(app.get(Logger));
+  const logger = app.get(AppLogger);
+  app.useLogger(logger);
   app.disable('x-powered-by');
+  // An ETag would hash every response, the whole directory included, for clients that never ask.
+  app.set('etag', false);
+  app.use(requestLogger(logger.pino));
   // Bodies are read as JSON whatever their Content-Type says: `curl -d` sends a form type.
   app.useBodyParser('json', { limit: config.http.bodyLimitBytes, type: () => true });
   app.useWebSocketAdapter(new CohoraWsAdapter(app));

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { appOptions, configureApp } from './app.setup.js';
 import { AppModule } from './app.module.js';
 import { InstanceLockedError } from './bus/instance-lock.js';
 import { exitWithNpmLauncher } from './common/launcher-watch.js';
 import { AppConfig, ConfigError } from './config/app-config.js';
+import { AppLogger } from './logging/app-logger.js';
 
 /** A shutdown that has not finished by then is cut short: PM2's kill_timeout is longer. */
 const SHUTDOWN_DEADLINE_MS = 9_000;
@@ -17,7 +17,7 @@ async function bootstrap(): Promise<void> {
   exitWithNpmLauncher(process.env);
   const app = await NestFactory.create<NestExpressApplication>(AppModule, appOptions);
   configureApp(app);
-  const logger = app.get(Logger);
+  const logger = app.get(AppLogger);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.log(`${signal} received: closing sockets, finishing requests`, 'Shutdown');
