@@ -11,6 +11,8 @@ import { MessageStore } from '../storage/message.store.js';
 export class DeliveryTracker implements OnModuleDestroy {
   private readonly logger = new Logger(DeliveryTracker.name);
   private pending = new Map<string, string>();
+  /** Batches handed to the store and not yet committed: still news to a reader of the store. */
+  private readonly writing = new Set<ReadonlyMap<string, string>>();
   private scheduled?: NodeJS.Immediate;
   private stopped = false;
 
@@ -23,11 +25,14 @@ export class DeliveryTracker implements OnModuleDestroy {
     this.scheduled ??= setImmediate(() => void this.flush());
   }
 
-  /** The newest message known delivered to `recipientId`, including marks not yet written. */
+  /** The newest message known delivered to `recipientId`, including marks not yet committed. */
   async deliveredThrough(recipientId: string): Promise<string | null> {
-    const stored = await this.store.deliveredThrough(recipientId);
-    const pending = this.pending.get(recipientId);
-    return pending !== undefined && (stored === null || pending > stored) ? pending : stored;
+    let newest = await this.store.deliveredThrough(recipientId);
+    for (const marks of [this.pending, ...this.writing]) {
+      const id = marks.get(recipientId);
+      if (id !== undefined && (newest === null || id > newest)) newest = id;
+    }
+    return newest;
   }
 
   async flush(): Promise<void> {
@@ -36,10 +41,13 @@ export class DeliveryTracker implements OnModuleDestroy {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
+    this.writing.add(batch);
     try {
       await this.store.markDelivered(batch);
     } catch (error) {
       this.logger.warn(`Could not record deliveries; they will be sent again: ${(error as Error).message}`);
+    } finally {
+      this.writing.delete(batch);
     }
   }
 

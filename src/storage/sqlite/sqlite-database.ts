@@ -3,6 +3,9 @@ import { dirname } from 'node:path';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
+
+const logger = new Logger('SqliteDatabase');
 
 export interface SqliteOptions {
   sqliteFile: string;
@@ -12,9 +15,10 @@ export interface SqliteOptions {
 
 /** One better-sqlite3 connection shared by the SQLite stores; closed at shutdown. */
 export class SqliteDatabase implements OnApplicationShutdown {
-  private readonly logger = new Logger(SqliteDatabase.name);
-
-  private constructor(readonly db: Database.Database) {}
+  private constructor(
+    readonly db: Database.Database,
+    private readonly checkpointer: WalCheckpointer,
+  ) {}
 
   static open({ sqliteFile, synchronous }: SqliteOptions): SqliteDatabase {
     mkdirSync(dirname(sqliteFile), { recursive: true });
@@ -23,38 +27,39 @@ export class SqliteDatabase implements OnApplicationShutdown {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${synchronous}`);
     db.pragma('busy_timeout = 5000');
-    const database = new SqliteDatabase(db);
-    database.migrate();
-    return database;
+    // The worker checkpoints every second; this only catches a WAL that grew past ~40 MB.
+    db.pragma('wal_autocheckpoint = 10000');
+    try {
+      migrate(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new SqliteDatabase(db, WalCheckpointer.start(sqliteFile));
   }
 
-  get isOpen(): boolean {
-    return this.db.open;
-  }
-
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     if (!this.db.open) return;
+    await this.checkpointer.stop();
     this.db.close();
   }
+}
 
-  private migrate(): void {
-    const applied = this.db.pragma('user_version', { simple: true }) as number;
-    if (applied > MIGRATIONS.length) {
-      throw new Error(
-        `The database schema (version ${applied}) is newer than this cohora (version ${MIGRATIONS.length})`,
-      );
-    }
-    MIGRATIONS.slice(applied).forEach((sql, index) => {
-      const version = applied + index + 1;
-      this.db
-        .transaction(() => {
-          this.db.exec(sql);
-          this.db.pragma(`user_version = ${version}`);
-        })
-        .immediate();
-      this.logger.log(`Applied schema migration ${version}`);
-    });
+function migrate(db: Database.Database): void {
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  if (applied > MIGRATIONS.length) {
+    throw new Error(
+      `The database schema (version ${applied}) is newer than this cohora (version ${MIGRATIONS.length})`,
+    );
   }
+  MIGRATIONS.slice(applied).forEach((sql, index) => {
+    const version = applied + index + 1;
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version}`);
+    }).immediate();
+    logger.log(`Applied schema migration ${version}`);
+  });
 }
 
 /** better-sqlite3 is synchronous; this turns its result or its throw into the promise a port promises. */

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Database, Statement, Transaction } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { RecipientQueueFullError } from '../../common/domain-errors.js';
 import { formatMessageId, messageSequence } from '../../messages/message-id.js';
 import { type MessageDraft, MessageStore, type StoredMessage } from '../message.store.js';
@@ -26,7 +26,6 @@ export class SqliteMessageStore extends MessageStore {
   private readonly advance: Statement<[number, number, string]>;
   private readonly pruneBatch: Statement<[number, number]>;
   private readonly writes: GroupCommit;
-  private readonly advanceAll: Transaction<(cursors: ReadonlyMap<string, string>) => void>;
 
   constructor({ db }: SqliteDatabase) {
     super();
@@ -56,12 +55,6 @@ export class SqliteMessageStore extends MessageStore {
         LIMIT ?
       )`);
     this.writes = new GroupCommit(db);
-    this.advanceAll = db.transaction((cursors: ReadonlyMap<string, string>) => {
-      for (const [recipientId, id] of cursors) {
-        const sequence = messageSequence(id);
-        this.advance.run(sequence, sequence, recipientId);
-      }
-    });
   }
 
   append(draft: MessageDraft, maxQueued: number): Promise<StoredMessage> {
@@ -99,7 +92,13 @@ export class SqliteMessageStore extends MessageStore {
   }
 
   markDelivered(cursors: ReadonlyMap<string, string>): Promise<void> {
-    return promised(() => this.advanceAll.immediate(cursors));
+    // Shares the sends' group commit: one transaction per event-loop turn for both.
+    return this.writes.run(() => {
+      for (const [recipientId, id] of cursors) {
+        const sequence = messageSequence(id);
+        this.advance.run(sequence, sequence, recipientId);
+      }
+    });
   }
 
   async pruneDelivered(sentBefore: Date): Promise<number> {
