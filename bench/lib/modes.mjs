@@ -1,0 +1,46 @@
+// Sizes for each mode. quick must finish all scenarios, both servers, 3 rounds in under
+// 5 minutes on 2 cores; smoke only proves correctness in a few seconds; full is the real thing.
+
+export const MODES = {
+  smoke: {
+    rounds: 1,
+    throughput: { senders: 8, receivers: 20, warmupMs: 200, durationMs: 700 },
+    latency: { senders: 8, receivers: 20, rate: 300, warmupMs: 200, durationMs: 700 },
+    connections: { steps: [200], sample: 50 },
+    drain: { messages: 500, senders: 4 },
+    scale: { levels: [{ users: 100, messages: 200 }, { users: 300, messages: 600 }], sends: 200, lists: 2 },
+  },
+  quick: {
+    rounds: 3,
+    throughput: { senders: 32, receivers: 100, warmupMs: 1_000, durationMs: 4_000 },
+    latency: { senders: 32, receivers: 100, rate: 1_000, warmupMs: 1_000, durationMs: 5_000 },
+    connections: { steps: [1_000, 5_000], sample: 100 },
+    // cohora's default MAX_QUEUED_PER_USER is 10,000: quick stays within it.
+    drain: { messages: 10_000, senders: 16 },
+    scale: {
+      levels: [
+        { users: 1_000, messages: 2_000 },
+        { users: 3_000, messages: 6_000 },
+        { users: 10_000, messages: 20_000 },
+      ],
+      sends: 3_000,
+      lists: 3,
+    },
+  },
+  full: {
+    rounds: 5,
+    throughput: { senders: 32, receivers: 100, warmupMs: 2_000, durationMs: 10_000 },
+    latency: { senders: 32, receivers: 100, rate: 1_000, warmupMs: 2_000, durationMs: 20_000 },
+    connections: { steps: [1_000, 5_000, 10_000, 19_000], sample: 200 },
+    drain: { messages: 50_000, senders: 16 },
+    scale: {
+      levels: [
+        { users: 1_000, messages: 10_000 },
+        { users: 10_000, messages: 100_000 },
+        { users: 100_000, messages: 1_000_000 },
+      ],
+      sends: 5_000,
+      lists: 5,
+    },
+  },
+};

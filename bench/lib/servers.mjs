@@ -1,0 +1,176 @@
+// Starts and stops the servers under test: each one fresh (new port, new DATA_DIR), pinned to
+// core 0 when taskset exists, ready once GET /health answers 200. Every server started is
+// tracked, so an error or Ctrl-C never leaves one running.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpClient } from './http-client.mjs';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const COHORA_MAIN = join(ROOT, 'dist/main.js');
+const BASELINE_MAIN = resolve(import.meta.dirname, '../baseline-server.mjs');
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 12_000;
+
+export const SERVER_KINDS = ['cohora', 'baseline'];
+
+const running = new Set();
+/** What node prints about its inspector: not the server's own log. */
+const INSPECTOR_CHATTER = /^(Debugger (listening|attached|ending)|For help, see|Waiting for the debugger)/;
+
+export const HAS_TASKSET = (() => {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Two cores or more: the server gets core 0, the generator core 1, so they never compete. */
+export const PINNING = HAS_TASKSET && (await import('node:os')).availableParallelism() >= 2;
+
+/** Pins this process (all its threads) to core 1, where the load generator runs. */
+export function pinGenerator() {
+  if (!PINNING) return false;
+  execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
+  return true;
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** The lead may rebuild dist/ at any time: wait a little for a build in progress, else build. */
+async function ensureCohoraBuilt() {
+  for (let waited = 0; !existsSync(COHORA_MAIN) && waited < 20_000; waited += 500) await sleep(500);
+  if (existsSync(COHORA_MAIN)) return;
+  process.stderr.write('bench: dist/main.js is missing, running `npx nest build`\n');
+  execFileSync('npx', ['nest', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/**
+ * Starts `kind` ('cohora' | 'baseline') with extra `env`. Resolves with
+ * `{ kind, pid, baseUrl, port, warnings, stop() }` once it answers /health. With `inspect`,
+ * node also opens its inspector on a free local port (`server.inspectorUrl`), for forced GCs.
+ */
+export async function startServer(kind, env = {}, { inspect = false } = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(kind, env, inspect);
+    } catch (error) {
+      // A port taken between probe and listen, or dist/ rebuilt under us: try again, a few times.
+      if (attempt >= 3) throw error;
+      const detail = error.message.split('\n').slice(0, 4).join(' | ').slice(0, 400);
+      process.stderr.write(`\nbench: ${kind} failed to start (${detail}), retrying\n`);
+      await sleep(1_000);
+    }
+  }
+}
+
+async function startOnce(kind, env, inspect) {
+  if (kind === 'cohora') await ensureCohoraBuilt();
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), `cohora-bench-${kind}-`));
+  const main = kind === 'cohora' ? COHORA_MAIN : BASELINE_MAIN;
+  const command = PINNING ? 'taskset' : process.execPath;
+  const nodeArgs = inspect ? ['--inspect=127.0.0.1:0', main] : [main];
+  const args = PINNING ? ['-c', '0', process.execPath, ...nodeArgs] : nodeArgs;
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const server = {
+    kind,
+    pid: child.pid, // taskset execs node, so this is the server's own pid
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    dataDir,
+    /** Log lines at warn level or above, and stderr: evidence for the report. */
+    warnings: [],
+    warningCount: 0,
+    exited: false,
+    stop: () => stopServer(server, child, dataDir),
+  };
+  const collect = (chunk) => {
+    for (const line of chunk.toString().split('\n')) {
+      const inspector = /^Debugger listening on (ws:\S+)/.exec(line);
+      if (inspector) server.inspectorUrl = inspector[1];
+      if (!line.trim() || line.includes('listening on') || INSPECTOR_CHATTER.test(line)) continue;
+      server.warningCount++;
+      if (server.warnings.length < 20) server.warnings.push(line.slice(0, 300));
+    }
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  child.once('exit', () => (server.exited = true));
+  running.add(server);
+  try {
+    await waitReady(server);
+    if (inspect && !server.inspectorUrl) throw new Error(`${kind} did not print its inspector address`);
+  } catch (error) {
+    await server.stop();
+    throw new Error(`${error.message}\n${server.warnings.join('\n')}`);
+  }
+  return server;
+}
+
+async function waitReady(server) {
+  const client = new HttpClient(server.baseUrl, 1);
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  try {
+    while (Date.now() < deadline) {
+      if (server.exited) throw new Error(`${server.kind} exited before it was ready`);
+      try {
+        const { status } = await client.request('GET', '/health', undefined, 2_000);
+        if (status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(50);
+    }
+    throw new Error(`${server.kind} was not ready after ${READY_TIMEOUT_MS} ms`);
+  } finally {
+    client.close();
+  }
+}
+
+async function stopServer(server, child, dataDir) {
+  if (!running.delete(server)) return;
+  if (!server.exited) {
+    const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** Stops every server still running; for error paths and signals. */
+export async function stopAllServers() {
+  await Promise.all([...running].map((server) => server.stop()));
+}
+
+/** Synchronous last resort on process exit: nothing async runs there any more. */
+process.on('exit', () => {
+  for (const server of running) {
+    try {
+      process.kill(server.pid, 'SIGKILL');
+      rmSync(server.dataDir, { recursive: true, force: true });
+    } catch {
+      // already gone
+    }
+  }
+});
