@@ -3,7 +3,6 @@ import { dirname } from 'node:path';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
-import { WalCheckpointer } from './wal-checkpointer.js';
 
 const logger = new Logger('SqliteDatabase');
 
@@ -15,10 +14,7 @@ export interface SqliteOptions {
 
 /** One better-sqlite3 connection shared by the SQLite stores; closed at shutdown. */
 export class SqliteDatabase implements OnApplicationShutdown {
-  private constructor(
-    readonly db: Database.Database,
-    private readonly checkpointer: WalCheckpointer,
-  ) {}
+  private constructor(readonly db: Database.Database) {}
 
   static open({ sqliteFile, synchronous }: SqliteOptions): SqliteDatabase {
     mkdirSync(dirname(sqliteFile), { recursive: true });
@@ -27,21 +23,17 @@ export class SqliteDatabase implements OnApplicationShutdown {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${synchronous}`);
     db.pragma('busy_timeout = 5000');
-    // The worker checkpoints every second; this only catches a WAL that grew past ~40 MB.
-    db.pragma('wal_autocheckpoint = 10000');
     try {
       migrate(db);
     } catch (error) {
       db.close();
       throw error;
     }
-    return new SqliteDatabase(db, WalCheckpointer.start(sqliteFile));
+    return new SqliteDatabase(db);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (!this.db.open) return;
-    await this.checkpointer.stop();
-    this.db.close();
+  onApplicationShutdown(): void {
+    if (this.db.open) this.db.close();
   }
 }
 
