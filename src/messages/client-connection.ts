@@ -60,10 +60,15 @@ export class ClientConnection {
       this.missedWhileCatchingUp = false;
       const page = await read(this.lastSentId, BACKLOG_PAGE);
       if (!this.isOpen) return;
-      for (const message of page) {
-        const written = this.write(message, messageFrame(message));
-        // Go at the client's pace: past half the limit, wait until this frame has left.
-        if (this.socket.bufferedAmount > this.maxBufferedBytes / 2) await written;
+      for (const [index, message] of page.entries()) {
+        const frame = messageFrame(message);
+        // Frames leave in order, so the report for a page's last frame covers the page. Past
+        // half the buffer limit, wait for the client to read: the catch-up goes at its pace.
+        if (index < page.length - 1 && this.socket.bufferedAmount <= this.maxBufferedBytes / 2) {
+          this.sendAhead(message, frame);
+          continue;
+        }
+        await new Promise<void>((written) => this.send(message, frame, written));
         if (!this.isOpen) return;
       }
       if (page.length < BACKLOG_PAGE && !this.missedWhileCatchingUp) break;
@@ -82,7 +87,7 @@ export class ClientConnection {
     }
     if (this.phase !== 'live') return false;
     if (this.lastSentId !== null && message.id <= this.lastSentId) return true;
-    void this.write(message, frame);
+    this.send(message, frame);
     if (this.socket.bufferedAmount > this.maxBufferedBytes) this.close(Close.TooSlow);
     return true;
   }
@@ -100,15 +105,19 @@ export class ClientConnection {
     this.phase = 'closed';
   }
 
-  /** Resolves once the frame has been handed to the kernel, or the socket failed. */
-  private write(message: StoredMessage, frame: string): Promise<void> {
+  /** Sends a frame and, once it has been handed to the kernel, reports it delivered. */
+  private send(message: StoredMessage, frame: string, onWritten?: () => void): void {
     this.lastSentId = message.id;
     const userId = this.userId!;
-    return new Promise((resolve) => {
-      this.socket.send(frame, (error) => {
-        if (!error) this.onDelivered(userId, message.id);
-        resolve();
-      });
+    this.socket.send(frame, (error) => {
+      if (!error) this.onDelivered(userId, message.id);
+      onWritten?.();
     });
+  }
+
+  /** Sends a frame whose delivery a later frame's report will cover. */
+  private sendAhead(message: StoredMessage, frame: string): void {
+    this.lastSentId = message.id;
+    this.socket.send(frame);
   }
 }

@@ -19,11 +19,17 @@ export abstract class UserStore {
 
   abstract findById(id: string): Promise<User | undefined>;
 
-  /** Every user, in registration order. */
-  abstract listAll(): Promise<User[]>;
-
-  /** A number that changes whenever a user is added (by any process), to validate caches. */
+  /**
+   * The directory's version: it grows whenever a user is added, by any process. Cheap, so a
+   * cache can check it on every read.
+   */
   abstract version(): Promise<number>;
+
+  /**
+   * Users added after directory version `since` (0: every user), in registration order, with
+   * the version they bring the directory to. A cache reads only what is new.
+   */
+  abstract listSince(since: number): Promise<{ users: User[]; version: number }>;
 
   /** Resolves when the backing store answers. */
   abstract ping(): Promise<void>;

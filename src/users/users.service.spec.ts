@@ -18,16 +18,35 @@ describe(UsersService.name, () => {
     const users = new UsersService(new InMemoryUserStore());
     const proto = await users.create('__proto__');
     const ctor = await users.create('constructor');
-    expect(await users.directoryJson()).toBe(`{"users":{"__proto__":"${proto.id}","constructor":"${ctor.id}"}}`);
+    expect(String(await users.directoryJson())).toBe(
+      `{"users":{"__proto__":"${proto.id}","constructor":"${ctor.id}"}}`,
+    );
   });
 
   it('includes a user created by another process in the next directory', async () => {
     const store = new InMemoryUserStore();
     const users = new UsersService(store);
     await users.create('Ann');
-    expect(JSON.parse(await users.directoryJson()).users).toHaveProperty('Ann');
+    expect(JSON.parse(String(await users.directoryJson())).users).toHaveProperty('Ann');
     await store.create({ id: 'elsewhere', name: 'Zed', nameKey: 'zed' });
-    expect(JSON.parse(await users.directoryJson()).users).toHaveProperty('Zed', 'elsewhere');
+    expect(JSON.parse(String(await users.directoryJson())).users).toHaveProperty('Zed', 'elsewhere');
+  });
+
+  it('lists each user once when directory reads overlap with registrations', async () => {
+    const users = new UsersService(new InMemoryUserStore());
+    const reads: Promise<Buffer>[] = [];
+    for (let i = 0; i < 20; i++) {
+      await users.create(`user${i}`);
+      reads.push(users.directoryJson(), users.directoryJson());
+    }
+    const bodies = (await Promise.all(reads)).map((body) => String(body));
+    const final = String(await users.directoryJson());
+    expect(Object.keys(JSON.parse(final).users)).toHaveLength(20);
+    expect(final.match(/"user\d+"/g)).toHaveLength(20);
+    // Each read includes at least every user created before it was asked.
+    bodies.forEach((body, i) =>
+      expect(Object.keys(JSON.parse(body).users).length).toBeGreaterThanOrEqual(Math.floor(i / 2) + 1),
+    );
   });
 
   it('finds a user created by another process', async () => {

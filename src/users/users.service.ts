@@ -9,7 +9,8 @@ const CACHED_USERS = 100_000;
 @Injectable()
 export class UsersService {
   private readonly byId = new Map<string, User>();
-  private directory?: { version: number; json: string };
+  private catchingUp?: Promise<void>;
+  private readonly directory = { version: 0, entries: [] as string[], body: Buffer.from('{"users":{}}') };
 
   constructor(private readonly store: UserStore) {}
 
@@ -30,17 +31,29 @@ export class UsersService {
   }
 
   /**
-   * `{ "users": { name: id, ... } }` as JSON text, rebuilt only when a user was added. Built
-   * on a prototype-less object so that a name like `__proto__` is an ordinary key.
+   * `{ "users": { name: id, ... } }` as UTF-8 JSON, kept between requests. A new user costs
+   * reading that user and joining the entries again, not rebuilding the whole directory. The
+   * text is written entry by entry, so a name like `__proto__` is an ordinary key.
    */
-  async directoryJson(): Promise<string> {
+  async directoryJson(): Promise<Buffer> {
     const version = await this.store.version();
-    if (this.directory?.version !== version) {
-      const users: Record<string, string> = Object.create(null) as Record<string, string>;
-      for (const { name, id } of await this.store.listAll()) users[name] = id;
-      this.directory = { version, json: JSON.stringify({ users }) };
+    // One catch-up at a time; loop until it covers what this request has seen committed.
+    while (this.directory.version < version) {
+      const before = this.directory.version;
+      this.catchingUp ??= this.catchUpDirectory().finally(() => (this.catchingUp = undefined));
+      await this.catchingUp;
+      if (this.directory.version === before) break;
     }
-    return this.directory.json;
+    return this.directory.body;
+  }
+
+  private async catchUpDirectory(): Promise<void> {
+    const added = await this.store.listSince(this.directory.version);
+    for (const { name, id } of added.users) {
+      this.directory.entries.push(`${JSON.stringify(name)}:${JSON.stringify(id)}`);
+    }
+    this.directory.version = added.version;
+    this.directory.body = Buffer.from(`{"users":{${this.directory.entries.join(',')}}}`);
   }
 
   private remember(user: User): void {

@@ -21,13 +21,26 @@ export function userStoreContract(adapter: string, open: () => Promise<UserStore
     it('rejects a second user with the same name key with NameTakenError', async () => {
       await store.create(newUser('Bob'));
       await expect(store.create({ ...newUser('BOB'), nameKey: 'bob' })).rejects.toBeInstanceOf(NameTakenError);
-      expect(await store.listAll()).toHaveLength(1);
+      expect((await store.listSince(0)).users).toHaveLength(1);
     });
 
-    it('lists every user in registration order', async () => {
+    it('lists every user in registration order, with the version that brings', async () => {
       const names = ['Zed', 'Amy', 'Mo', '__proto__'];
       for (const name of names) await store.create(newUser(name));
-      expect((await store.listAll()).map((u) => u.name)).toEqual(names);
+      const { users, version } = await store.listSince(0);
+      expect(users.map((u) => u.name)).toEqual(names);
+      expect(version).toBe(await store.version());
+    });
+
+    it('lists only the users added after a version', async () => {
+      await store.create(newUser('Old'));
+      const { version } = await store.listSince(0);
+      await store.create(newUser('New1'));
+      await store.create(newUser('New2'));
+      const later = await store.listSince(version);
+      expect(later.users.map((u) => u.name)).toEqual(['New1', 'New2']);
+      expect(later.version).toBe(await store.version());
+      expect(await store.listSince(later.version)).toEqual({ users: [], version: later.version });
     });
 
     it('changes its version when a user is added, and only then', async () => {

@@ -16,8 +16,9 @@ export class InMemoryUserStore extends UserStore {
     return Promise.resolve(user && { id: user.id, name: user.name });
   }
 
-  listAll(): Promise<User[]> {
-    return Promise.resolve(this.users.map(({ id, name }) => ({ id, name })));
+  listSince(since: number): Promise<{ users: User[]; version: number }> {
+    const users = this.users.slice(since).map(({ id, name }) => ({ id, name }));
+    return Promise.resolve({ users, version: this.users.length });
   }
 
   version(): Promise<number> {

@@ -6,14 +6,14 @@ import { promised, type SqliteDatabase } from './sqlite-database.js';
 export class SqliteUserStore extends UserStore {
   private readonly insert: Statement<[string, string, string, number]>;
   private readonly byId: Statement<[string], User>;
-  private readonly all: Statement<[], User>;
+  private readonly since: Statement<[number], User & { rowid: number }>;
   private readonly maxRowid: Statement<[], { version: number | null }>;
 
   constructor({ db }: SqliteDatabase) {
     super();
     this.insert = db.prepare('INSERT INTO users (id, name, name_key, created_at) VALUES (?, ?, ?, ?)');
     this.byId = db.prepare('SELECT id, name FROM users WHERE id = ?');
-    this.all = db.prepare('SELECT id, name FROM users ORDER BY rowid');
+    this.since = db.prepare('SELECT rowid, id, name FROM users WHERE rowid > ? ORDER BY rowid');
     this.maxRowid = db.prepare('SELECT max(rowid) AS version FROM users');
   }
 
@@ -33,8 +33,11 @@ export class SqliteUserStore extends UserStore {
     return promised(() => this.byId.get(id));
   }
 
-  listAll(): Promise<User[]> {
-    return promised(() => this.all.all());
+  listSince(since: number): Promise<{ users: User[]; version: number }> {
+    return promised(() => {
+      const rows = this.since.all(since);
+      return { users: rows.map(({ id, name }) => ({ id, name })), version: rows.at(-1)?.rowid ?? since };
+    });
   }
 
   version(): Promise<number> {
