@@ -24,6 +24,29 @@ describe(parseAuthFrame.name, () => {
 });
 
 describe(messageFrame.name, () => {
+  it('writes exactly what JSON.stringify would, for any text', () => {
+    for (const text of ['plain', 'quote " backslash \\ newline \n tab \t', '\u0000\u001f\u2028😀', '</script>']) {
+      const message = {
+        id: '0000000000000001',
+        recipientId: 'r',
+        senderId: 'a"b',
+        senderName: text,
+        text,
+        sentAt: new Date(0),
+      };
+      const frame = messageFrame(message);
+      expect(frame).toBe(
+        JSON.stringify({
+          from: text,
+          message: text,
+          from_id: 'a"b',
+          id: message.id,
+          sent_at: '1970-01-01T00:00:00.000Z',
+        }),
+      );
+    }
+  });
+
   it('writes the spec fields first and PROTOCOL.md additions after', () => {
     const frame = messageFrame({
       id: '0000000000000007',
