@@ -39,11 +39,3 @@ export class RecipientQueueFullError extends DomainError {
     super(`The recipient has ${limit} undelivered messages, the most cohora keeps; try again once they have connected`);
   }
 }
-
-/** The store cannot be reached: nothing was accepted. */
-export class StoreUnavailableError extends DomainError {
-  readonly status = 503;
-  constructor() {
-    super('Storage is unavailable; nothing was stored, try again shortly');
-  }
-}

@@ -15,7 +15,7 @@ export interface UserName {
   key: string;
 }
 
-export function nameKey(display: string): string {
+function nameKey(display: string): string {
   return display.normalize('NFKC').toLowerCase();
 }
 
