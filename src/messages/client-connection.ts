@@ -101,7 +101,7 @@ export class ClientConnection {
   }
 
   /** Marks the connection closed once the socket is gone, whoever closed it. */
-  closed(): void {
+  socketClosed(): void {
     this.phase = 'closed';
   }
 

@@ -62,5 +62,6 @@ export class DeliveryTracker implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     clearImmediate(this.scheduled);
+    this.scheduled = undefined;
   }
 }

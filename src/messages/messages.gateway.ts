@@ -65,7 +65,7 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
     socket.once('close', (code: number) => {
       this.logger.debug(`Socket of ${connection.userId ?? 'an unauthenticated client'} closed with ${code}`);
       clearTimeout(authTimeout);
-      connection.closed();
+      connection.socketClosed();
       this.connections.remove(connection);
     });
   }
