@@ -19,10 +19,11 @@ export class SqliteDatabase implements OnApplicationShutdown {
   static open({ sqliteFile, synchronous }: SqliteOptions): SqliteDatabase {
     mkdirSync(dirname(sqliteFile), { recursive: true });
     const db = new Database(sqliteFile);
+    // First, so that processes starting together wait for each other instead of failing.
+    db.pragma('busy_timeout = 5000');
     // WAL lets readers and the single writer proceed together, and several processes share the file.
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${synchronous}`);
-    db.pragma('busy_timeout = 5000');
     try {
       migrate(db);
     } catch (error) {
@@ -37,21 +38,26 @@ export class SqliteDatabase implements OnApplicationShutdown {
   }
 }
 
+/**
+ * Applies the migrations this database lacks. Each one reads the schema version inside its own
+ * write transaction, so processes starting together on one file apply each migration once.
+ */
 function migrate(db: Database.Database): void {
-  const applied = db.pragma('user_version', { simple: true }) as number;
-  if (applied > MIGRATIONS.length) {
-    throw new Error(
-      `The database schema (version ${applied}) is newer than this cohora (version ${MIGRATIONS.length})`,
-    );
-  }
-  MIGRATIONS.slice(applied).forEach((sql, index) => {
-    const version = applied + index + 1;
-    db.transaction(() => {
-      db.exec(sql);
-      db.pragma(`user_version = ${version}`);
-    }).immediate();
-    logger.log(`Applied schema migration ${version}`);
+  const nextMigration = db.transaction((): number | undefined => {
+    const applied = db.pragma('user_version', { simple: true }) as number;
+    if (applied > MIGRATIONS.length) {
+      throw new Error(
+        `The database schema (version ${applied}) is newer than this cohora (version ${MIGRATIONS.length})`,
+      );
+    }
+    if (applied === MIGRATIONS.length) return undefined;
+    db.exec(MIGRATIONS[applied]);
+    db.pragma(`user_version = ${applied + 1}`);
+    return applied + 1;
   });
+  for (let version = nextMigration.immediate(); version !== undefined; version = nextMigration.immediate()) {
+    logger.log(`Applied schema migration ${version}`);
+  }
 }
 
 /** better-sqlite3 is synchronous; this turns its result or its throw into the promise a port promises. */
