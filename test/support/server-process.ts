@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
+import { ApiClient } from './api-client.js';
 
 const MAIN = resolve(import.meta.dirname, '../../dist/main.js');
 
@@ -10,11 +11,15 @@ const MAIN = resolve(import.meta.dirname, '../../dist/main.js');
  */
 export class ServerProcess {
   private output = '';
+  /** HTTP and WebSocket calls to this server. */
+  readonly api: ApiClient;
 
   private constructor(
     readonly child: ChildProcess,
     readonly baseUrl: string,
-  ) {}
+  ) {
+    this.api = new ApiClient(baseUrl);
+  }
 
   /** Starts the server on a free port and resolves once it listens. */
   static async start(env: Record<string, string>): Promise<ServerProcess> {

@@ -1,0 +1,77 @@
+import type WebSocket from 'ws';
+import { WsClient } from './ws-client.js';
+
+export interface HttpResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A real HTTP and WebSocket client of one cohora server, with shortcuts for what tests do most. */
+export class ApiClient {
+  private readonly sockets: WsClient[] = [];
+
+  constructor(readonly baseUrl: string) {}
+
+  get wsUrl(): string {
+    return `${this.baseUrl.replace(/^http/, 'ws')}/ws`;
+  }
+
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResult<T>> {
+    const response = await fetch(this.baseUrl + path, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not JSON: the test sees the text.
+    }
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  post<T = any>(path: string, body?: unknown): Promise<HttpResult<T>> {
+    return this.request<T>('POST', path, body);
+  }
+
+  get<T = any>(path: string): Promise<HttpResult<T>> {
+    return this.request<T>('GET', path);
+  }
+
+  async createUser(name: string): Promise<{ id: string; name: string }> {
+    const res = await this.post<{ id: string }>('/api/users/create', { name });
+    if (res.status !== 201) throw new Error(`creating ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+    return { id: res.body.id, name };
+  }
+
+  send(recipientId: string, message: string, senderId?: string): Promise<HttpResult> {
+    return this.post('/api/messages/send', { recipient_id: recipientId, message, sender_id: senderId });
+  }
+
+  /** Opens a socket without authenticating. */
+  async open(options?: WebSocket.ClientOptions): Promise<WsClient> {
+    const client = await WsClient.open(this.wsUrl, options);
+    this.sockets.push(client);
+    return client;
+  }
+
+  /** Opens a socket and authenticates as `id` (resuming after `since` if given). */
+  async connect(id: string, since?: string): Promise<WsClient> {
+    const client = await this.open();
+    client.send(since === undefined ? { id } : { id, since });
+    return client;
+  }
+
+  /** Cuts every socket this client opened. */
+  terminateSockets(): void {
+    for (const socket of this.sockets) socket.socket.terminate();
+  }
+}
