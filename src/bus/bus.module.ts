@@ -3,14 +3,28 @@ import { AppConfig } from '../config/app-config.js';
 import { InstanceLock } from './instance-lock.js';
 import { LocalMessageBus } from './local-message.bus.js';
 import { MessageBus } from './message.bus.js';
+import { RedisMessageBus, redactUrl } from './redis-message.bus.js';
 
+/**
+ * Picks the bus for the configured layout. The Redis client library is loaded only when
+ * REDIS_URL is set: the embedded default never loads it.
+ */
 @Module({
   providers: [
     {
       provide: MessageBus,
       inject: [AppConfig],
-      useFactory: async ({ storage }: AppConfig): Promise<MessageBus> =>
-        new LocalMessageBus(await InstanceLock.acquire(storage.dataDir)),
+      useFactory: async ({ bus, storage }: AppConfig): Promise<MessageBus> => {
+        if (bus.driver === 'local') return new LocalMessageBus(await InstanceLock.acquire(storage.dataDir));
+        // Processes sharing one SQLite file must share one bus, too.
+        const lock = await InstanceLock.acquire(storage.dataDir, `${redactUrl(bus.url)} ${bus.prefix}`);
+        try {
+          return await RedisMessageBus.connect(bus, lock);
+        } catch (error) {
+          await lock.release();
+          throw error;
+        }
+      },
     },
   ],
   exports: [MessageBus],

@@ -1,25 +1,32 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { StoredMessage } from '../storage/message.store.js';
 import type { InstanceLock } from './instance-lock.js';
-import { type LocalDelivery, MessageBus } from './message.bus.js';
+import { type LocalSockets, MessageBus } from './message.bus.js';
 
 /**
  * Delivers within this process only, so it is correct only while one process serves the
  * data: it holds an InstanceLock, and a second process on the same data refuses to start.
+ * Sends arrive here in the order the store accepted them, so it hands over messages directly.
  */
 export class LocalMessageBus extends MessageBus implements OnApplicationShutdown {
-  private deliver: LocalDelivery = () => false;
+  private sockets?: LocalSockets;
 
   constructor(private readonly lock: InstanceLock) {
     super();
   }
 
-  onMessage(deliver: LocalDelivery): void {
-    this.deliver = deliver;
+  attach(sockets: LocalSockets): void {
+    this.sockets = sockets;
   }
 
+  watch(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  unwatch(): void {}
+
   publish(message: StoredMessage): Promise<boolean> {
-    return Promise.resolve(this.deliver(message));
+    return Promise.resolve(this.sockets?.deliver(message) ?? false);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,12 +1,11 @@
 import { resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { ConfigError } from './config-error.js';
 import { Environment, type LogLevel } from './environment.js';
+import { checkLayout } from './layout.js';
 
-/** A configuration value that cannot be used; main.ts prints it as one line and exits 1. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 /**
  * cohora's configuration, parsed and validated once at boot. Injected wherever a setting is
@@ -18,6 +17,8 @@ export class AppConfig {
   readonly messages: { maxLength: number; maxQueuedPerUser: number; retentionMs: number; pruneIntervalMs: number };
   readonly ws: { authTimeoutMs: number; heartbeatIntervalMs: number; maxBufferedBytes: number };
   readonly log: { level: LogLevel };
+  /** How pushes reach the process holding a recipient's sockets: see src/bus. */
+  readonly bus: { driver: 'local' } | { driver: 'redis'; url: string; prefix: string };
 
   constructor(env: Environment) {
     const dataDir = resolve(env.DATA_DIR);
@@ -40,6 +41,7 @@ export class AppConfig {
       maxBufferedBytes: env.MAX_SOCKET_BUFFER_BYTES,
     };
     this.log = { level: env.LOG_LEVEL };
+    this.bus = env.REDIS_URL ? { driver: 'redis', url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : { driver: 'local' };
   }
 
   /** Reads the variables cohora knows from `vars`; unset or empty ones take their defaults. */
@@ -56,6 +58,8 @@ export class AppConfig {
       const rule = constraints.isInt ?? constraints.isIn ?? constraints.isString ?? Object.values(constraints)[0];
       throw new ConfigError(`${rule} (got ${JSON.stringify(given[error.property])})`);
     }
-    return new AppConfig(env);
+    const config = new AppConfig(env);
+    checkLayout(config, vars);
+    return config;
   }
 }

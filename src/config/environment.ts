@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { parseDuration } from './duration.js';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -73,4 +73,11 @@ export class Environment {
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string = undefined;
+
+  @Matches(/^[\w.:-]{1,64}$/, { message: 'REDIS_PREFIX must be 1 to 64 letters, digits, _ . : or -' })
+  REDIS_PREFIX = 'cohora:';
 }

@@ -38,12 +38,15 @@ describe(ClientConnection.name, () => {
     store.append({ recipientId: 'bob', senderId: null, senderName: 'anonymous', text, sentAt: new Date() }, 100_000);
   const read = (afterId: string | null, limit: number) => store.listAfter('bob', afterId, limit);
   const sentTexts = () => socket.sent.map((frame) => (JSON.parse(frame) as { message: string }).message);
+  const failed = (error: Error) => {
+    throw error;
+  };
   const offer = (message: StoredMessage) => connection.offer(message, messageFrame(message));
 
   it('sends the backlog oldest first, then live messages, and reports each delivered', async () => {
     for (let i = 0; i < 1_200; i++) await append(`old ${i}`);
-    connection.authenticated('bob');
-    await connection.catchUp(null, read);
+    connection.authenticated('bob', read);
+    await connection.catchUp(null);
     const live = await append('live');
     expect(offer(live)).toBe(true);
     await new Promise((resolve) => setImmediate(resolve));
@@ -53,7 +56,6 @@ describe(ClientConnection.name, () => {
 
   it('reads again when a message is offered during the catch-up, so it is neither lost nor doubled', async () => {
     const first = await append('first');
-    connection.authenticated('bob');
     let racing: StoredMessage | undefined;
     const slowRead = async (afterId: string | null, limit: number) => {
       const page = await read(afterId, limit);
@@ -64,7 +66,8 @@ describe(ClientConnection.name, () => {
       }
       return page;
     };
-    await connection.catchUp(null, slowRead);
+    connection.authenticated('bob', slowRead);
+    await connection.catchUp(null);
     expect(offer(racing!)).toBe(true);
     expect(sentTexts()).toEqual(['first', 'raced']);
     expect(first.id < racing!.id).toBe(true);
@@ -72,19 +75,48 @@ describe(ClientConnection.name, () => {
 
   it('starts after the given id', async () => {
     const [a] = [await append('a'), await append('b')];
-    connection.authenticated('bob');
-    await connection.catchUp(a.id, read);
+    connection.authenticated('bob', read);
+    await connection.catchUp(a.id);
     expect(sentTexts()).toEqual(['b']);
   });
 
+  it('reads the store again when told news came from elsewhere, sending each message once, in order', async () => {
+    connection.authenticated('bob', read);
+    await connection.catchUp(null);
+    // Another process stored these; the nudge for the second may even arrive first.
+    const [, second] = [await append('one'), await append('two')];
+    expect(connection.catchUpAgain(failed)).toBe(true);
+    expect(connection.catchUpAgain(failed)).toBe(true);
+    await until(() => sentTexts().length === 2);
+    expect(offer(second)).toBe(true);
+    expect(connection.catchUpAgain(failed)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(sentTexts()).toEqual(['one', 'two']);
+    expect(delivered.at(-1)).toBe(second.id);
+  });
+
+  it('closes with 1011 when a read after a nudge fails, so the client resumes', async () => {
+    let broken = false;
+    connection.authenticated('bob', (afterId, limit) =>
+      broken ? Promise.reject(new Error('down')) : read(afterId, limit),
+    );
+    await connection.catchUp(null);
+    broken = true;
+    const errors: Error[] = [];
+    expect(connection.catchUpAgain((error) => errors.push(error))).toBe(true);
+    await until(() => errors.length === 1);
+    expect(socket.closedWith).toEqual({ code: 1011, reason: expect.any(String) });
+  });
+
   it('does not take messages before it is authenticated', async () => {
+    expect(connection.catchUpAgain(failed)).toBe(false);
     expect(offer(await append('early'))).toBe(false);
     expect(socket.sent).toEqual([]);
   });
 
   it('closes with 4429 when the client lets its buffer grow past the limit', async () => {
-    connection.authenticated('bob');
-    await connection.catchUp(null, read);
+    connection.authenticated('bob', read);
+    await connection.catchUp(null);
     socket.bufferedAmount = 2_000_000;
     offer(await append('too much'));
     expect(socket.closedWith).toEqual({ code: 4429, reason: expect.stringContaining('Too slow') });
@@ -92,3 +124,8 @@ describe(ClientConnection.name, () => {
     expect(offer(await append('after close'))).toBe(false);
   });
 });
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(condition()).toBe(true);
+}

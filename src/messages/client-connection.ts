@@ -28,6 +28,7 @@ export class ClientConnection {
   private lastSentId: string | null = null;
   /** A message was published while catching up; read the store once more before going live. */
   private missedWhileCatchingUp = false;
+  private read: BacklogReader = () => Promise.resolve([]);
 
   constructor(
     readonly socket: WebSocket,
@@ -40,11 +41,12 @@ export class ClientConnection {
   }
 
   /**
-   * Binds the connection to its user. From here on, messages offered to it are delivered
-   * by the catch-up that follows, then live.
+   * Binds the connection to its user and to where their messages are read from. From here on,
+   * messages offered to it are delivered by the catch-up that follows, then live.
    */
-  authenticated(userId: string): void {
+  authenticated(userId: string, read: BacklogReader): void {
     this.userId = userId;
+    this.read = read;
     this.phase = 'catching-up';
     this.missedWhileCatchingUp = true;
   }
@@ -54,11 +56,34 @@ export class ClientConnection {
    * and the switch happen without a gap in between, and a publish that lands while a read is
    * in flight triggers one more read, so no message falls between the backlog and live.
    */
-  async catchUp(afterId: string | null, read: BacklogReader): Promise<void> {
+  async catchUp(afterId: string | null): Promise<void> {
     this.lastSentId = afterId;
+    await this.drain();
+  }
+
+  /**
+   * Reads the store again for messages not yet sent here: news of one came from another
+   * process, or news may have been lost. Returns whether this connection will deliver them.
+   * A failed read closes the connection (1011), and the client resumes with `since`.
+   */
+  catchUpAgain(onFailure: (error: Error) => void): boolean {
+    if (this.phase === 'catching-up') {
+      this.missedWhileCatchingUp = true;
+      return true;
+    }
+    if (this.phase !== 'live') return false;
+    this.phase = 'catching-up';
+    this.drain().catch((error: Error) => {
+      onFailure(error);
+      this.close(Close.InternalError);
+    });
+    return true;
+  }
+
+  private async drain(): Promise<void> {
     for (;;) {
       this.missedWhileCatchingUp = false;
-      const page = await read(this.lastSentId, BACKLOG_PAGE);
+      const page = await this.read(this.lastSentId, BACKLOG_PAGE);
       if (!this.isOpen) return;
       for (const [index, message] of page.entries()) {
         const frame = messageFrame(message);
@@ -77,8 +102,9 @@ export class ClientConnection {
   }
 
   /**
-   * Offers a freshly stored message. Returns whether this connection will deliver it (now, or
-   * through the catch-up in progress).
+   * Offers a freshly stored message, which must come after every message offered before it
+   * (the in-process bus guarantees so). Returns whether this connection will deliver it (now,
+   * or through the catch-up in progress).
    */
   offer(message: StoredMessage, frame: string): boolean {
     if (this.phase === 'catching-up') {

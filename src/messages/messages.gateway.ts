@@ -35,7 +35,11 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
   ) {}
 
   onModuleInit(): void {
-    this.bus.onMessage((message) => this.deliverLocally(message));
+    this.bus.attach({
+      deliver: (message) => this.deliverLocally(message),
+      catchUp: (userId) => this.catchUpLocally(userId),
+      catchUpAll: () => this.catchUpEveryone(),
+    });
   }
 
   /** Sends a stored message to its recipient's sockets, in whichever process they are. */
@@ -67,6 +71,7 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
       clearTimeout(authTimeout);
       connection.socketClosed();
       this.connections.remove(connection);
+      if (connection.userId !== undefined) this.bus.unwatch(connection.userId);
     });
   }
 
@@ -87,13 +92,15 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
       const user = await this.users.findById(frame.id);
       if (!user) return connection.close(Close.Unauthorized);
       if (!connection.isOpen) return;
-      connection.authenticated(user.id);
+      connection.authenticated(user.id, (afterId, limit) => this.store.listAfter(user.id, afterId, limit));
       this.logger.debug(
         `Socket authenticated for ${user.id}${frame.resume ? `, resuming after ${frame.since ?? 'the start'}` : ''}`,
       );
       this.connections.assign(connection, user.id);
+      // News published from here on reaches this process before the catch-up reads the store.
+      await this.bus.watch(user.id);
       const start = frame.resume ? (frame.since ?? null) : await this.tracker.deliveredThrough(user.id);
-      await connection.catchUp(start, (afterId, limit) => this.store.listAfter(user.id, afterId, limit));
+      await connection.catchUp(start);
     } catch (error) {
       this.logger.error(`Could not serve a connection: ${(error as Error).message}`);
       connection.close(Close.InternalError);
@@ -108,6 +115,21 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
     for (const connection of connections) delivered = connection.offer(message, frame) || delivered;
     return delivered;
   }
+
+  private catchUpLocally(userId: string): boolean {
+    const connections = this.connections.forUser(userId);
+    if (!connections) return false;
+    let delivering = false;
+    for (const connection of connections) delivering = connection.catchUpAgain(this.readFailed) || delivering;
+    return delivering;
+  }
+
+  private catchUpEveryone(): void {
+    for (const connection of this.connections) connection.catchUpAgain(this.readFailed);
+  }
+
+  private readonly readFailed = (error: Error): void =>
+    this.logger.error(`Could not read messages for a connection: ${error.message}`);
 
   private checkHeartbeats(): void {
     for (const connection of this.connections) {
