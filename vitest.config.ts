@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Starts Redis and PostgreSQL when they do not answer; fails the run if it cannot.
+    globalSetup: ['test/support/services.setup.ts'],
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
     projects: [
       {
