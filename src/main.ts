@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { appOptions, configureApp } from './app.setup.js';
 import { AppModule } from './app.module.js';
 import { InstanceLockedError } from './bus/instance-lock.js';
+import { drainOnClose } from './common/http-drain.js';
 import { exitWithNpmLauncher } from './common/launcher-watch.js';
 import { AppConfig, ConfigError } from './config/app-config.js';
 import { AppLogger } from './logging/app-logger.js';
@@ -22,6 +23,7 @@ async function bootstrap(): Promise<void> {
     process.once(signal, () => {
       logger.log(`${signal} received: closing sockets, finishing requests`, 'Shutdown');
       setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+      drainOnClose(app.getHttpServer());
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {

@@ -31,8 +31,7 @@ describe('two processes on one SQLite file and the Redis bus', () => {
 
   it('pushes a message sent through one process to a socket held by the other, and says delivered', async () => {
     const [alice, bob] = [await user('alice'), await user('bob')];
-    const tab = await a.connect(bob.id);
-    await settle();
+    const tab = await a.connectLive(bob.id);
     const res = await b.send(bob.id, 'across', alice.id);
     expect(res.status).toBe(200);
     expect(res.body.delivery).toBe('delivered');
@@ -67,8 +66,7 @@ describe('two processes on one SQLite file and the Redis bus', () => {
 
   it('keeps per-pair order when one sender alternates between the processes', async () => {
     const [alice, bob] = [await user('alice'), await user('bob')];
-    const tab = await a.connect(bob.id);
-    await settle();
+    const tab = await a.connectLive(bob.id);
     for (let i = 0; i < 100; i++) {
       const res = await (i % 2 ? a : b).send(bob.id, `m${i}`, alice.id);
       expect(res.status).toBe(200);
@@ -80,8 +78,7 @@ describe('two processes on one SQLite file and the Redis bus', () => {
   it('keeps every pair in order, with no loss or double, when senders hit both processes at once', async () => {
     const bob = await user('bob');
     const senders = [await user('s'), await user('s'), await user('s'), await user('s')];
-    const tab = await b.connect(bob.id);
-    await settle();
+    const tab = await b.connectLive(bob.id);
     await Promise.all(
       senders.map(async (sender, s) => {
         for (let i = 0; i < 50; i++)
@@ -100,8 +97,10 @@ describe('two processes on one SQLite file and the Redis bus', () => {
 
   it('sends every frame to a user connected to both processes at once', async () => {
     const bob = await user('bob');
-    const [onA, onB] = [await a.connect(bob.id), await b.connect(bob.id)];
-    await settle();
+    const onA = await a.connectLive(bob.id);
+    const onB = await b.connectLive(bob.id);
+    // The second socket's probe reached the first one too.
+    expect((await onA.nextFrame()).message).toMatch(/^probe /);
     for (let i = 0; i < 20; i++) await (i % 2 ? a : b).send(bob.id, `both${i}`);
     const expected = Array.from({ length: 20 }, (_, i) => `both${i}`);
     expect((await onA.nextFrames(20)).map((frame) => frame.message)).toEqual(expected);
@@ -110,8 +109,7 @@ describe('two processes on one SQLite file and the Redis bus', () => {
 
   it('resumes with since on the other process, replaying what came after', async () => {
     const bob = await user('bob');
-    const first = await a.connect(bob.id);
-    await settle();
+    const first = await a.connectLive(bob.id);
     await a.send(bob.id, 'before');
     const held = await first.nextFrame();
     first.close();
@@ -122,8 +120,3 @@ describe('two processes on one SQLite file and the Redis bus', () => {
     expect((await again.nextFrames(2)).map((frame) => frame.message)).toEqual(['while away', 'also while away']);
   });
 });
-
-/** Lets a just-authenticated socket's subscription reach Redis, so the next send counts it as delivered. */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 100));
-}
