@@ -26,6 +26,9 @@ export class DomainErrorFilter implements ExceptionFilter {
       response.end();
       return;
     }
+    if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) {
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    }
     response.status(body.statusCode).json(body);
   }
 
