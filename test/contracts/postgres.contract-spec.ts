@@ -73,14 +73,14 @@ describe('PostgreSQL stores shared by several processes', () => {
     }
   });
 
-  it('never lets a directory reader miss a user, while two processes create users', async () => {
-    const [a, b] = (await twoProcesses()).map((db) => new PostgresUserStore(db));
+  it('never lets a directory reader miss a user, while several processes create users', async () => {
+    const writers = [...(await twoProcesses()), ...(await twoProcesses())].map((db) => new PostgresUserStore(db));
     const reader = new PostgresUserStore(await openDatabase(schema));
     const start = await reader.version();
     const created = new Set<string>();
     const creating = Promise.all(
-      [a, b].map(async (store, process) => {
-        for (let i = 0; i < 60; i++) {
+      writers.map(async (store, process) => {
+        for (let i = 0; i < 50; i++) {
           const name = `Dir${process}x${i}`;
           await store.create({ id: randomUUID(), name, nameKey: name.toLowerCase() });
           created.add(name);
@@ -103,17 +103,17 @@ describe('PostgreSQL stores shared by several processes', () => {
     expect(version).toBe(await reader.version());
   });
 
-  it('gives a reader polling during concurrent appends from two processes every message, in id order', async () => {
-    const [a, b] = (await twoProcesses()).map((db) => new PostgresMessageStore(db));
+  it('gives a reader polling during concurrent appends from several processes every message, in id order', async () => {
+    const writers = [...(await twoProcesses()), ...(await twoProcesses())].map((db) => new PostgresMessageStore(db));
     const reader = new PostgresMessageStore(await openDatabase(schema));
     const recipient = `bob-${randomUUID()}`;
     const appended: StoredMessage[] = [];
     const appending = Promise.all(
-      [a, b].map(async (store, process) => {
+      writers.map(async (store, process) => {
         // Waves of concurrent appends, so each process commits many batches of several.
         for (let wave = 0; wave < 15; wave++) {
           const sent = await Promise.all(
-            Array.from({ length: 10 }, (_, i) => store.append(draft(recipient, `p${process} w${wave} m${i}`), 10_000)),
+            Array.from({ length: 8 }, (_, i) => store.append(draft(recipient, `p${process} w${wave} m${i}`), 10_000)),
           );
           appended.push(...sent);
         }
@@ -129,7 +129,7 @@ describe('PostgreSQL stores shared by several processes', () => {
       seen.push(...page);
     }
     await appending;
-    expect(seen).toHaveLength(300);
+    expect(seen).toHaveLength(writers.length * 15 * 8);
     const ids = seen.map((m) => m.id);
     expect(ids).toEqual([...ids].sort());
     expect(new Set(ids).size).toBe(ids.length);
