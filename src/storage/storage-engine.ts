@@ -6,6 +6,11 @@ import { SqliteMessageStore } from './sqlite/sqlite-message.store.js';
 import { SqliteUserStore } from './sqlite/sqlite-user.store.js';
 import type { UserStore } from './user.store.js';
 
+/** The configured database could not be opened at start; main.ts prints the message as one line. */
+export class StorageOpenError extends Error {
+  override name = 'StorageOpenError';
+}
+
 /** The configured database, opened once: the two stores made from it, and its closing at shutdown. */
 export class StorageEngine implements OnApplicationShutdown {
   private constructor(
@@ -22,7 +27,9 @@ export class StorageEngine implements OnApplicationShutdown {
         import('./postgres/postgres-user.store.js'),
         import('./postgres/postgres-message.store.js'),
       ]);
-      const db = await PostgresDatabase.connect(storage);
+      const db = await PostgresDatabase.connect(storage).catch((error: Error) => {
+        throw new StorageOpenError(error.message, { cause: error });
+      });
       return new StorageEngine(new PostgresUserStore(db), new PostgresMessageStore(db), () =>
         db.onApplicationShutdown(),
       );

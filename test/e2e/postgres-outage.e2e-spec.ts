@@ -1,6 +1,9 @@
+import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnServer } from '../support/server-process.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { TestApp } from '../support/test-app.js';
+import { TestApp, tempDataDir } from '../support/test-app.js';
 import { TestSchema } from '../support/test-schema.js';
 
 const UNAVAILABLE = { statusCode: 503, message: 'Storage is unavailable; try again', error: 'Service Unavailable' };
@@ -86,5 +89,22 @@ describe('PostgreSQL outages', () => {
     // The pool drops the dead connections as their failure arrives, and opens new ones.
     await expect.poll(async () => (await app.send(erin.id, 'still here')).status, { timeout: 5_000 }).toBe(200);
     expect((await app.get('/health')).status).toBe(200);
+  });
+
+  it('refuses to start, with one line naming the database and exit code 1, when PostgreSQL does not answer', async () => {
+    const dataDir = tempDataDir();
+    proxy.refuse();
+    try {
+      const server = spawnServer({ PORT: '0', DATA_DIR: dataDir, DATABASE_URL: schema.urlVia(proxy.port) });
+      let stderr = '';
+      server.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const [code] = (await once(server, 'exit')) as [number | null];
+      expect(code).toBe(1);
+      const last = stderr.trim().split('\n').at(-1);
+      expect(last).toMatch(new RegExp(`^cohora: PostgreSQL at 127\\.0\\.0\\.1:${proxy.port}/test: \\S+`));
+    } finally {
+      proxy.restore();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -45,6 +45,8 @@ export interface Transaction {
  * comes out as StoreUnavailableError (503), and the pool reconnects by itself when it can.
  */
 export class PostgresDatabase implements OnApplicationShutdown {
+  /** Set once the schema is up to date: from then on, outages and recoveries are logged. */
+  private serving = false;
   private reachable = true;
   private ended = false;
 
@@ -76,6 +78,7 @@ export class PostgresDatabase implements OnApplicationShutdown {
     );
     try {
       await database.migrate();
+      database.serving = true;
     } catch (error) {
       await database.end();
       const reason = error instanceof StoreUnavailableError ? error.cause : error;
@@ -194,7 +197,7 @@ export class PostgresDatabase implements OnApplicationShutdown {
   /** The error a store rejects with: StoreUnavailableError when the database cannot serve now. */
   private failure(error: unknown): unknown {
     if (error instanceof StoreUnavailableError || !isUnavailable(error)) return error;
-    if (this.reachable && !this.ended) {
+    if (this.serving && this.reachable && !this.ended) {
       this.reachable = false;
       logger.warn(
         `PostgreSQL at ${this.target} is unavailable (${describeError(error)}); ` +
