@@ -5,7 +5,10 @@ describe(AppConfig.name, () => {
   it('takes the documented defaults from an empty environment', () => {
     const config = AppConfig.fromEnv({});
     expect(config.http).toMatchObject({ port: 3000, host: '0.0.0.0', bodyLimitBytes: 65_536 });
-    expect(config.storage).toMatchObject({ driver: 'sqlite', sqliteFile: expect.stringMatching(/data\/cohora\.sqlite$/) });
+    expect(config.storage).toMatchObject({
+      driver: 'sqlite',
+      sqliteFile: expect.stringMatching(/data\/cohora\.sqlite$/),
+    });
     expect(config.messages).toEqual({
       maxLength: 4096,
       maxQueuedPerUser: 10_000,

@@ -29,7 +29,12 @@ export class AppConfig {
     this.http = { port: env.PORT, host: env.HOST, bodyLimitBytes: 64 * 1024 };
     this.storage = env.DATABASE_URL
       ? { driver: 'postgres', dataDir, databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
-      : { driver: 'sqlite', dataDir, sqliteFile: resolve(dataDir, 'cohora.sqlite'), synchronous: env.SQLITE_SYNCHRONOUS };
+      : {
+          driver: 'sqlite',
+          dataDir,
+          sqliteFile: resolve(dataDir, 'cohora.sqlite'),
+          synchronous: env.SQLITE_SYNCHRONOUS,
+        };
     this.messages = {
       maxLength: env.MAX_MESSAGE_LENGTH,
       maxQueuedPerUser: env.MAX_QUEUED_PER_USER,

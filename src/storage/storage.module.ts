@@ -11,7 +11,11 @@ import { UserStore } from './user.store.js';
  */
 @Module({
   providers: [
-    { provide: StorageEngine, inject: [AppConfig], useFactory: ({ storage }: AppConfig) => StorageEngine.open(storage) },
+    {
+      provide: StorageEngine,
+      inject: [AppConfig],
+      useFactory: ({ storage }: AppConfig) => StorageEngine.open(storage),
+    },
     { provide: UserStore, inject: [StorageEngine], useFactory: (engine: StorageEngine) => engine.users },
     { provide: MessageStore, inject: [StorageEngine], useFactory: (engine: StorageEngine) => engine.messages },
   ],

@@ -92,7 +92,7 @@ describe('PostgreSQL stores shared by several processes', () => {
     const seen: string[] = [];
     let version = start;
     // Read what is new, over and over while users are added, as UsersService does.
-    for (let reading = true; reading; ) {
+    for (let reading = true; reading;) {
       reading = !done;
       const page = await reader.listSince(version);
       seen.push(...page.users.map((u) => u.name));
@@ -122,7 +122,7 @@ describe('PostgreSQL stores shared by several processes', () => {
     let done = false;
     void appending.finally(() => (done = true));
     const seen: StoredMessage[] = [];
-    for (let reading = true; reading; ) {
+    for (let reading = true; reading;) {
       reading = !done;
       // Pages after the last id seen, as a catching-up connection reads them.
       const page = await reader.listAfter(recipient, seen.at(-1)?.id ?? null, 1_000);
@@ -211,14 +211,30 @@ describe(PostgresDatabase.name, () => {
   it('stores a message as given, and refuses only U+0000, which PostgreSQL text cannot hold', async () => {
     const store = new PostgresMessageStore(await openDatabase(await freshSchema()));
     const text = `quotes " ' \\ {braces}, NULL, a tab\t, 😀, \u200b`;
-    const [stored, refused] = await Promise.allSettled([
+    // One batch: neither the refused nor the odd message may fail the others.
+    const [stored, refused, lone] = await Promise.allSettled([
       store.append(draft('bob', text), 10),
       store.append(draft('bob', 'nul \u0000 here'), 10),
+      store.append(draft('bob', 'lone \ud800 surrogate'), 10),
     ]);
     expect(stored).toMatchObject({ status: 'fulfilled', value: { text } });
     expect(refused).toMatchObject({ status: 'rejected', reason: expect.any(InvalidInputError) });
-    expect((await store.listAfter('bob', null, 10)).map((m) => m.text)).toEqual([text]);
+    expect(lone.status).toBe('fulfilled');
+    // As UTF-8 stores it (and SQLite does): the lone surrogate becomes U+FFFD.
+    expect((await store.listAfter('bob', null, 10)).map((m) => m.text)).toEqual([text, 'lone \ufffd surrogate']);
     expect(await new PostgresUserStore(await openDatabase(await freshSchema())).findById('a\u0000b')).toBeUndefined();
+  });
+
+  it('fails only the write the database refuses, not the others of its batch', async () => {
+    const store = new PostgresMessageStore(await openDatabase(await freshSchema()));
+    // Not a user id cohora would ever pass; PostgreSQL refuses it, as it would any odd value.
+    const [odd, fine] = await Promise.allSettled([
+      store.append(draft('x\u0000y', 'to nobody'), 10),
+      store.append(draft('bob', 'to bob'), 10),
+    ]);
+    expect(odd.status).toBe('rejected');
+    expect(fine).toMatchObject({ status: 'fulfilled', value: { text: 'to bob' } });
+    expect((await store.listAfter('bob', null, 10)).map((m) => m.text)).toEqual(['to bob']);
   });
 });
 

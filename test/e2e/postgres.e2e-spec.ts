@@ -65,7 +65,8 @@ describe('PostgreSQL storage', () => {
     const frames = await tab.nextFrames(3);
     expect(frames.map((f) => f.message)).toEqual(['one', 'two', 'three']);
     expect(frames[0]).toMatchObject({ from: alice.name, from_id: alice.id, id: expect.stringMatching(/^\d{16}$/) });
-    const tabs = [tab, await app.connect(bob.id)];
+    // A second tab resumes after what it holds, so it gets 'live' whenever its auth completes.
+    const tabs = [tab, await app.connect(bob.id, frames[2].id)];
     expect((await app.send(bob.id, 'live')).body.delivery).toBe('delivered');
     for (const each of tabs) expect((await each.nextFrame()).message).toBe('live');
   });

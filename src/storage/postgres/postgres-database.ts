@@ -17,7 +17,7 @@ const IDLE_IN_TRANSACTION_MS = 10_000;
 /** Migrations may rebuild tables: they get more time than a request. */
 const MIGRATION_TIMEOUT_MS = 10 * 60_000;
 /** Deadlocks should not happen (locks are taken in one order), but if one does, run again. */
-const TRANSACTION_ATTEMPTS = 3;
+const ATTEMPTS = 3;
 
 export interface PostgresOptions {
   databaseUrl: string;
@@ -87,17 +87,23 @@ export class PostgresDatabase implements OnApplicationShutdown {
     return database;
   }
 
-  /** Runs one statement in its own transaction. */
+  /**
+   * Runs one statement in its own transaction. A deadlock or serialization failure rolled it
+   * back whole, so it is run again.
+   */
   async run<R extends QueryResultRow = QueryResultRow>(
     statement: Statement,
     values: unknown[] = [],
   ): Promise<QueryResult<R>> {
-    try {
-      const result = await this.pool.query<R>(queryConfig(statement, values));
-      this.answered();
-      return result;
-    } catch (error) {
-      throw this.failure(error);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.pool.query<R>(queryConfig(statement, values));
+        this.answered();
+        return result;
+      } catch (error) {
+        if (attempt < ATTEMPTS && isRetryable(error)) continue;
+        throw this.failure(error);
+      }
     }
   }
 
@@ -110,7 +116,7 @@ export class PostgresDatabase implements OnApplicationShutdown {
       try {
         return await this.attemptTransaction(work);
       } catch (error) {
-        if (attempt < TRANSACTION_ATTEMPTS && isRetryable((error as Error).cause ?? error)) continue;
+        if (attempt < ATTEMPTS && isRetryable((error as Error).cause ?? error)) continue;
         throw error;
       }
     }
@@ -181,7 +187,9 @@ export class PostgresDatabase implements OnApplicationShutdown {
       );
       const from = done.rows[0].version;
       if (from > MIGRATIONS.length) {
-        throw new Error(`the database schema (version ${from}) is newer than this cohora (version ${MIGRATIONS.length})`);
+        throw new Error(
+          `the database schema (version ${from}) is newer than this cohora (version ${MIGRATIONS.length})`,
+        );
       }
       for (const [index, sql] of MIGRATIONS.slice(from).entries()) {
         await tx.run(migration(sql));

@@ -1,7 +1,7 @@
-import { InvalidInputError, RecipientQueueFullError } from '../../common/domain-errors.js';
+import { InvalidInputError, RecipientQueueFullError, StoreUnavailableError } from '../../common/domain-errors.js';
 import { formatMessageId, messageSequence } from '../../messages/message-id.js';
 import { type MessageDraft, MessageStore, type StoredMessage } from '../message.store.js';
-import type { PostgresDatabase, Statement, Transaction } from './postgres-database.js';
+import type { PostgresDatabase, Statement } from './postgres-database.js';
 import { WriteBatcher } from './write-batcher.js';
 
 interface MessageRow {
@@ -30,48 +30,10 @@ type PendingWrite = PendingAppend | PendingCursors;
 
 const PRUNE_BATCH = 5_000;
 
-// Locks the mailbox row of every recipient the batch touches, creating missing ones, in
-// recipient order (the array is sorted): batches of several processes then never deadlock.
-// It also advances delivery cursors ($2; 0 for none), never backwards, and returns the
-// counts the queue limit is checked against, under the lock.
-const LOCK_MAILBOXES: Statement = {
-  name: 'cohora.messages.lock-mailboxes',
-  text: `
-    INSERT INTO mailboxes AS b (recipient_id, accepted, delivered, delivered_through)
-    SELECT c.recipient_id, 0,
-           coalesce((SELECT seq FROM messages m WHERE m.id = c.through AND m.recipient_id = c.recipient_id), 0),
-           c.through
-    FROM unnest($1::text[], $2::bigint[]) AS c(recipient_id, through)
-    ON CONFLICT (recipient_id) DO UPDATE SET
-      -- Delivered in id order, so "through id X" means "the first seq(X)"; a pruned X changes nothing.
-      delivered = greatest(b.delivered, coalesce(
-        (SELECT seq FROM messages m WHERE m.id = excluded.delivered_through AND m.recipient_id = b.recipient_id),
-        b.delivered)),
-      delivered_through = greatest(b.delivered_through, excluded.delivered_through)
-    RETURNING recipient_id, accepted, delivered`,
-};
-
-// Runs after LOCK_MAILBOXES in the same transaction, so ids are drawn while the recipients'
-// rows are locked: for one recipient, ids commit in increasing order. The drawn ids are
-// sorted and handed out by position, so they increase in the order the appends came.
-const INSERT_MESSAGES: Statement = {
-  name: 'cohora.messages.insert',
-  text: `
-    WITH counted AS (
-      UPDATE mailboxes AS b SET accepted = c.accepted
-      FROM unnest($1::text[], $2::bigint[]) AS c(recipient_id, accepted)
-      WHERE b.recipient_id = c.recipient_id
-    ), drawn AS MATERIALIZED (
-      SELECT nextval('message_ids') AS id FROM generate_series(1, cardinality($3::text[]))
-    ), numbered AS (
-      SELECT id, row_number() OVER (ORDER BY id) AS n FROM drawn
-    )
-    INSERT INTO messages (id, recipient_id, seq, sender_id, sender_name, body, sent_at)
-    SELECT numbered.id, m.recipient_id, m.seq, m.sender_id, m.sender_name, m.body, m.sent_at
-    FROM unnest($3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-      WITH ORDINALITY AS m(recipient_id, seq, sender_id, sender_name, body, sent_at, n)
-    JOIN numbered USING (n)
-    RETURNING id`,
+// See write_batch in migrations.ts: locks, queue checks, ids and inserts in one round trip.
+const WRITE_BATCH: Statement = {
+  name: 'cohora.messages.write-batch',
+  text: 'SELECT write_batch($1) AS ids',
 };
 
 const AFTER: Statement = {
@@ -99,8 +61,8 @@ const PRUNE: Statement = {
 
 /**
  * Messages in PostgreSQL, shared by any number of cohora processes. Appends and delivery marks
- * of one event-loop turn share one transaction (see WriteBatcher); each append resolves only
- * after that transaction has committed.
+ * of one event-loop turn share one statement, so one transaction and one round trip (see
+ * WriteBatcher and write_batch); each append resolves only after it has committed.
  */
 export class PostgresMessageStore extends MessageStore {
   private readonly writes = new WriteBatcher<PendingWrite>((batch) => this.write(batch));
@@ -110,7 +72,7 @@ export class PostgresMessageStore extends MessageStore {
   }
 
   append(draft: MessageDraft, maxQueued: number): Promise<StoredMessage> {
-    // Refused here, alone: in the batch's statement it would fail every send of the batch.
+    // PostgreSQL text cannot hold U+0000: the client's mistake (400), not the database's failure.
     if (draft.text.includes('\0')) {
       return Promise.reject(new InvalidInputError('message must not contain the character U+0000'));
     }
@@ -148,66 +110,65 @@ export class PostgresMessageStore extends MessageStore {
     return this.db.ping();
   }
 
-  /** Runs one batch in one transaction, then settles each write: only after the commit. */
+  /** Runs one batch; settles each write only after it has committed. */
   private async write(batch: PendingWrite[]): Promise<void> {
-    const outcomes = await this.db.transaction((tx) => this.writeBatch(tx, batch));
-    outcomes.forEach((settle) => settle());
+    try {
+      await this.writeTogether(batch);
+    } catch (error) {
+      // Refused for its data rather than for an outage: one odd write must not fail the sends
+      // that happened to share its batch, so each runs again alone, and the odd one fails alone.
+      if (batch.length === 1 || error instanceof StoreUnavailableError) throw error;
+      for (const write of batch) await this.writeTogether([write]).catch((alone: unknown) => write.reject(alone));
+    }
   }
 
-  /** The batch's statements; returns how to settle each write once committed. Safe to run again. */
-  private async writeBatch(tx: Transaction, batch: PendingWrite[]): Promise<Array<() => void>> {
+  /** Runs writes as one statement, then settles each. */
+  private async writeTogether(batch: PendingWrite[]): Promise<void> {
     const through = new Map<string, number>();
+    const appends: PendingAppend[] = [];
     for (const write of batch) {
-      if (!('cursors' in write)) continue;
+      if ('draft' in write) {
+        appends.push(write);
+        continue;
+      }
       for (const [recipientId, id] of write.cursors) {
         through.set(recipientId, Math.max(through.get(recipientId) ?? 0, messageSequence(id)));
       }
     }
-    const appends = batch.filter((write): write is PendingAppend => 'draft' in write);
-    const recipients = [...new Set([...appends.map((a) => a.draft.recipientId), ...through.keys()])].sort();
-    const locked = await tx.run<{ recipient_id: string; accepted: string; delivered: string }>(LOCK_MAILBOXES, [
-      recipients,
-      recipients.map((recipientId) => through.get(recipientId) ?? 0),
-    ]);
-    const boxes = new Map(
-      locked.rows.map((row) => [row.recipient_id, { accepted: Number(row.accepted), delivered: Number(row.delivered) }]),
-    );
-
-    // The queue check, in the order the appends came: the first ones fill the queue.
-    const outcomes: Array<() => void> = [];
-    const accepted: Array<{ write: PendingAppend; seq: number }> = [];
-    for (const write of appends) {
-      const box = boxes.get(write.draft.recipientId)!;
-      if (box.accepted - box.delivered >= write.maxQueued) {
-        outcomes.push(() => write.reject(new RecipientQueueFullError(write.maxQueued)));
-        continue;
-      }
-      box.accepted += 1;
-      accepted.push({ write, seq: box.accepted });
-    }
-
-    if (accepted.length > 0) {
-      const counted = [...new Set(accepted.map(({ write }) => write.draft.recipientId))];
-      const drafts = accepted.map(({ write }) => write.draft);
-      const inserted = await tx.run<{ id: string }>(INSERT_MESSAGES, [
-        counted,
-        counted.map((recipientId) => boxes.get(recipientId)!.accepted),
-        drafts.map((d) => d.recipientId),
-        accepted.map(({ seq }) => seq),
-        drafts.map((d) => d.senderId),
-        drafts.map((d) => d.senderName),
-        drafts.map((d) => d.text),
-        drafts.map((d) => d.sentAt.toISOString()),
-      ]);
-      const ids = inserted.rows.map((row) => Number(row.id)).sort((a, b) => a - b);
-      accepted.forEach(({ write }, index) => {
-        const message = { ...write.draft, id: formatMessageId(ids[index]) };
-        outcomes.push(() => write.resolve(message));
-      });
-    }
-    for (const write of batch) if ('cursors' in write) outcomes.push(() => write.resolve());
-    return outcomes;
+    // Sorted: every process locks mailboxes in the same order.
+    const lock = [...new Set([...appends.map((a) => a.draft.recipientId), ...through.keys()])].sort();
+    const batchJson = JSON.stringify({
+      lock,
+      through: lock.map((recipientId) => through.get(recipientId) ?? 0),
+      appends: appends.map(({ draft, maxQueued }) => [
+        draft.recipientId,
+        draft.senderId,
+        draft.senderName,
+        wellFormed(draft.text),
+        draft.sentAt.getTime(),
+        maxQueued,
+      ]),
+    });
+    const { rows } = await this.db.run<{ ids: number[] }>(WRITE_BATCH, [batchJson]);
+    const { ids } = rows[0];
+    appends.forEach((write, index) => {
+      const id = ids[index];
+      if (id === 0) write.reject(new RecipientQueueFullError(write.maxQueued));
+      else write.resolve({ ...write.draft, id: formatMessageId(id) });
+    });
+    for (const write of batch) if ('cursors' in write) write.resolve();
   }
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * The text with any lone UTF-16 surrogate replaced by U+FFFD, as UTF-8 encoding would store
+ * it: JSON would carry it as an escape that PostgreSQL refuses, failing the whole batch.
+ */
+function wellFormed(text: string): string {
+  return SURROGATE.test(text) ? text.replace(LONE_SURROGATE, '\ufffd') : text;
 }
 
 function toMessage(row: MessageRow): StoredMessage {
