@@ -8,6 +8,7 @@ import { drainOnClose } from './common/http-drain.js';
 import { exitWithNpmLauncher } from './common/launcher-watch.js';
 import { AppConfig, ConfigError } from './config/app-config.js';
 import { AppLogger } from './logging/app-logger.js';
+import { StorageOpenError } from './storage/storage-engine.js';
 
 /** A shutdown that has not finished by then is cut short: PM2's kill_timeout is longer. */
 const SHUTDOWN_DEADLINE_MS = 9_000;
@@ -42,7 +43,7 @@ async function bootstrap(): Promise<void> {
 bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`cohora: invalid configuration: ${error.message}\n`);
-  } else if (error instanceof InstanceLockedError) {
+  } else if (error instanceof InstanceLockedError || error instanceof StorageOpenError) {
     process.stderr.write(`cohora: ${error.message}\n`);
   } else {
     process.stderr.write(`cohora: failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);

@@ -7,13 +7,18 @@ import { checkLayout } from './layout.js';
 
 export { ConfigError };
 
+/** Where users and messages live: the embedded SQLite file, or a PostgreSQL database. */
+export type StorageConfig =
+  | { driver: 'sqlite'; dataDir: string; sqliteFile: string; synchronous: 'NORMAL' | 'FULL' }
+  | { driver: 'postgres'; dataDir: string; databaseUrl: string; poolSize: number };
+
 /**
  * cohora's configuration, parsed and validated once at boot. Injected wherever a setting is
  * needed: nothing else reads `process.env`.
  */
 export class AppConfig {
   readonly http: { port: number; host: string; bodyLimitBytes: number };
-  readonly storage: { driver: 'sqlite'; dataDir: string; sqliteFile: string; synchronous: 'NORMAL' | 'FULL' };
+  readonly storage: StorageConfig;
   readonly messages: { maxLength: number; maxQueuedPerUser: number; retentionMs: number; pruneIntervalMs: number };
   readonly ws: { authTimeoutMs: number; heartbeatIntervalMs: number; maxBufferedBytes: number };
   readonly log: { level: LogLevel };
@@ -23,12 +28,14 @@ export class AppConfig {
   constructor(env: Environment) {
     const dataDir = resolve(env.DATA_DIR);
     this.http = { port: env.PORT, host: env.HOST, bodyLimitBytes: 64 * 1024 };
-    this.storage = {
-      driver: 'sqlite',
-      dataDir,
-      sqliteFile: resolve(dataDir, 'cohora.sqlite'),
-      synchronous: env.SQLITE_SYNCHRONOUS,
-    };
+    this.storage = env.DATABASE_URL
+      ? { driver: 'postgres', dataDir, databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+      : {
+          driver: 'sqlite',
+          dataDir,
+          sqliteFile: resolve(dataDir, 'cohora.sqlite'),
+          synchronous: env.SQLITE_SYNCHRONOUS,
+        };
     this.messages = {
       maxLength: env.MAX_MESSAGE_LENGTH,
       maxQueuedPerUser: env.MAX_QUEUED_PER_USER,
@@ -56,10 +63,15 @@ export class AppConfig {
       const constraints = error.constraints ?? {};
       // Report the type rule before range rules: "must be an integer", not "must not be greater".
       const rule = constraints.isInt ?? constraints.isIn ?? constraints.isString ?? Object.values(constraints)[0];
-      throw new ConfigError(`${rule} (got ${JSON.stringify(given[error.property])})`);
+      throw new ConfigError(`${rule} (got ${JSON.stringify(withoutPassword(given[error.property]))})`);
     }
     const config = new AppConfig(env);
     checkLayout(config, vars);
     return config;
   }
+}
+
+/** A URL's password never reaches a log: `postgres://app:secret@db` is shown as `postgres://app:***@db`. */
+function withoutPassword(value: string | undefined): string | undefined {
+  return value?.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*):[^@/\s]*@/i, '$1:***@');
 }

@@ -18,6 +18,7 @@ export class UsersController {
     400: 'the body is not a JSON object, or name is missing, not a string, or breaks the name rules',
     409: 'the name is taken (compared without regard to case) or reserved',
     413: 'the body is larger than 64 KiB',
+    503: 'the database cannot be reached; retry after the Retry-After seconds',
   })
   async create(@Body() { name }: CreateUserDto): Promise<CreatedUserDto> {
     const { id } = await this.users.create(name);
@@ -27,6 +28,7 @@ export class UsersController {
   @Get('list')
   @ApiOperation({ summary: 'Every registered user, name to id' })
   @ApiOkResponse({ type: UserDirectoryDto })
+  @ApiErrorResponses({ 503: 'the database cannot be reached; retry after the Retry-After seconds' })
   async list(): Promise<StreamableFile> {
     // The body is kept ready-encoded between requests; handing it over as-is skips JSON.stringify.
     const body = await this.users.directoryJson();

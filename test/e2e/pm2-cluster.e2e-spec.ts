@@ -4,32 +4,53 @@ import { freePort } from '../support/free-port.js';
 import { Pm2Daemon } from '../support/pm2-daemon.js';
 import { SHARED_REDIS_URL, uniqueRedisPrefix } from '../support/redis-server.js';
 import { ResumingClient } from '../support/resuming-client.js';
+import { TestSchema } from '../support/test-schema.js';
+
+/** The shipped ecosystem file's two cluster profiles, with this machine's Redis and PostgreSQL. */
+const PROFILES = [
+  { layout: 'cluster', store: 'SQLite', setUp: () => Promise.resolve({ env: {}, tearDown: () => Promise.resolve() }) },
+  {
+    layout: 'hosts',
+    store: 'PostgreSQL',
+    setUp: async () => {
+      const schema = await TestSchema.create();
+      return { env: { DATABASE_URL: schema.url }, tearDown: () => schema.drop() };
+    },
+  },
+];
 
 /**
- * The shipped ecosystem file's `cluster` layout (SQLite + Redis) with two workers under a real
- * PM2 daemon: PM2 spreads connections over the workers, so pushes must cross between them.
+ * A profile of ecosystem.config.cjs with two workers under a real PM2 daemon: PM2 spreads
+ * connections over the workers, so pushes must cross between them.
  */
-describe('under a PM2 cluster (COHORA_LAYOUT=cluster, 2 workers)', () => {
+describe.each(PROFILES)('under PM2, COHORA_LAYOUT=$layout ($store + Redis, 2 workers)', ({ layout, setUp }) => {
   const daemon = new Pm2Daemon();
   let api: ApiClient;
   let wsUrl: string;
+  let tearDown: () => Promise<void>;
 
   beforeAll(async () => {
     const port = await freePort();
     api = new ApiClient(`http://127.0.0.1:${port}`);
     wsUrl = `ws://127.0.0.1:${port}/ws`;
+    const store = await setUp();
+    tearDown = store.tearDown;
     const env = {
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       REDIS_URL: SHARED_REDIS_URL,
       REDIS_PREFIX: uniqueRedisPrefix(),
+      ...store.env,
     };
     // Two workers, as `instances: 'max'` gives on two cores, whatever this machine has.
-    await daemon.startShipped('cohora-cluster', 'cluster', env, { instances: 2 });
+    await daemon.startShipped(`cohora-${layout}`, layout, env, { instances: 2 });
   }, 60_000);
 
-  afterAll(() => daemon.kill());
+  afterAll(async () => {
+    await daemon.kill();
+    await tearDown?.();
+  });
 
   it('runs two workers in cluster mode, and delivers whichever worker holds the socket', async () => {
     const workers = await daemon.list();
@@ -86,7 +107,7 @@ describe('under a PM2 cluster (COHORA_LAYOUT=cluster, 2 workers)', () => {
     });
 
     await new Promise((resolve) => setTimeout(resolve, 500));
-    await daemon.pm2('reload', 'cohora-cluster');
+    await daemon.pm2('reload', `cohora-${layout}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
     sending = false;
     await Promise.all(loops);

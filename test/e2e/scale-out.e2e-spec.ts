@@ -4,25 +4,45 @@ import type { ApiClient } from '../support/api-client.js';
 import { SHARED_REDIS_URL, uniqueRedisPrefix } from '../support/redis-server.js';
 import { ServerProcess } from '../support/server-process.js';
 import { tempDataDir } from '../support/test-app.js';
+import { TestSchema } from '../support/test-schema.js';
+
+/** The two multi-process layouts: what differs is where the data lives. */
+const LAYOUTS = [
+  {
+    name: 'one SQLite file (one host)',
+    setUp: () => Promise.resolve({ env: {}, tearDown: () => Promise.resolve() }),
+  },
+  {
+    name: 'PostgreSQL (many hosts)',
+    setUp: async () => {
+      const schema = await TestSchema.create();
+      return { env: { DATABASE_URL: schema.url }, tearDown: () => schema.drop() };
+    },
+  },
+];
 
 /**
- * Two real cohora processes sharing one SQLite file and one Redis bus (the one-host cluster
- * layout): every PROTOCOL.md rule must hold whichever process a client talks to.
+ * Two real cohora processes on one Redis bus and one store: every PROTOCOL.md rule must hold
+ * whichever process a client talks to.
  */
-describe('two processes on one SQLite file and the Redis bus', () => {
+describe.each(LAYOUTS)('two processes on the Redis bus and $name', ({ setUp }) => {
   const dataDir = tempDataDir();
   let processes: ServerProcess[];
   let a: ApiClient;
   let b: ApiClient;
+  let tearDown: () => Promise<void>;
 
   beforeAll(async () => {
-    const env = { DATA_DIR: dataDir, REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix() };
+    const layout = await setUp();
+    tearDown = layout.tearDown;
+    const env = { DATA_DIR: dataDir, REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix(), ...layout.env };
     processes = await Promise.all([ServerProcess.start(env), ServerProcess.start(env)]);
     [a, b] = processes.map((process) => process.api);
   });
   afterAll(async () => {
     for (const process of processes ?? []) process.api.terminateSockets();
     await Promise.all((processes ?? []).map((process) => process.stop()));
+    await tearDown?.();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
