@@ -22,6 +22,18 @@ export default defineConfig({
           hookTimeout: 30_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          // The protocol's e2e suites again, each app being two processes on one Redis bus
+          // behind a balancer (see TestApp.start): every rule must hold across processes.
+          name: 'e2e-cluster',
+          include: ['test/e2e/{users,messages,websocket}.e2e-spec.ts'],
+          env: { COHORA_TEST_LAYOUT: 'two-processes' },
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
     ],
   },
 });

@@ -11,16 +11,18 @@ type Mode = 'forward' | 'refuse' | 'stall';
 export class TcpProxy {
   private mode: Mode = 'forward';
   private readonly sockets = new Set<Socket>();
+  private connections = 0;
 
   private constructor(
     private readonly server: Server,
-    private readonly targetPort: number,
+    private readonly targetPorts: readonly number[],
     private readonly targetHost: string,
   ) {}
 
-  static async start(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  /** Forwards to `targetPort`; given several ports, deals new connections round-robin, as a load balancer does. */
+  static async start(targetPort: number | readonly number[], targetHost = '127.0.0.1'): Promise<TcpProxy> {
     const server = createServer();
-    const proxy = new TcpProxy(server, targetPort, targetHost);
+    const proxy = new TcpProxy(server, typeof targetPort === 'number' ? [targetPort] : targetPort, targetHost);
     server.on('connection', (socket) => proxy.accept(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return proxy;
@@ -58,7 +60,7 @@ export class TcpProxy {
       client.resetAndDestroy();
       return;
     }
-    const upstream = connect(this.targetPort, this.targetHost);
+    const upstream = connect(this.targetPorts[this.connections++ % this.targetPorts.length], this.targetHost);
     for (const [from, to] of [
       [client, upstream],
       [upstream, client],

@@ -7,6 +7,8 @@ import { AppModule } from '../../src/app.module.js';
 import { appOptions, configureApp } from '../../src/app.setup.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { ApiClient } from './api-client.js';
+import { SHARED_REDIS_URL, uniqueRedisPrefix } from './redis-server.js';
+import { TcpProxy } from './tcp-proxy.js';
 
 export type { HttpResult } from './api-client.js';
 
@@ -23,27 +25,33 @@ export class TestApp extends ApiClient {
     readonly app: NestExpressApplication,
     baseUrl: string,
     readonly dataDir: string,
+    private readonly cluster?: { peer: NestExpressApplication; balancer: TcpProxy },
   ) {
     super(baseUrl);
   }
 
+  /**
+   * With COHORA_TEST_LAYOUT=two-processes in the environment (the `e2e-cluster` test project),
+   * the app is two: two AppModules on one data directory and one Redis bus, behind a TCP
+   * balancer that deals connections to them in turn, so the same tests run against a cluster.
+   */
   static async start(env: Record<string, string> = {}, dataDir = tempDataDir()): Promise<TestApp> {
-    const config = AppConfig.fromEnv({ LOG_LEVEL: 'silent', ...env, DATA_DIR: dataDir });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-      .overrideProvider(AppConfig)
-      .useValue(config)
-      .compile();
-    const app = moduleRef.createNestApplication<NestExpressApplication>(appOptions);
-    configureApp(app);
-    await app.listen(0, '127.0.0.1');
-    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    return new TestApp(app, url, dataDir);
+    if (process.env.COHORA_TEST_LAYOUT !== 'two-processes') {
+      const app = await startApp(env, dataDir);
+      return new TestApp(app, await urlOf(app), dataDir);
+    }
+    const bus = { REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix(), ...env };
+    const [app, peer] = [await startApp(bus, dataDir), await startApp(bus, dataDir)];
+    const ports = await Promise.all([app, peer].map(async (each) => Number(new URL(await urlOf(each)).port)));
+    const balancer = await TcpProxy.start(ports);
+    return new TestApp(app, `http://127.0.0.1:${balancer.port}`, dataDir, { peer, balancer });
   }
 
   /** Stops the app as SIGTERM would, keeping its data directory (for restart tests). */
   async stop(): Promise<void> {
-    await this.app.close();
+    await Promise.all([this.app.close(), this.cluster?.peer.close()]);
     this.terminateSockets();
+    await this.cluster?.balancer.close();
   }
 
   /** Stops the app and removes its data. */
@@ -51,4 +59,20 @@ export class TestApp extends ApiClient {
     await this.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+async function startApp(env: Record<string, string>, dataDir: string): Promise<NestExpressApplication> {
+  const config = AppConfig.fromEnv({ LOG_LEVEL: 'silent', ...env, DATA_DIR: dataDir });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(AppConfig)
+    .useValue(config)
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>(appOptions);
+  configureApp(app);
+  await app.listen(0, '127.0.0.1');
+  return app;
+}
+
+async function urlOf(app: NestExpressApplication): Promise<string> {
+  return (await app.getUrl()).replace('[::1]', '127.0.0.1');
 }
