@@ -127,6 +127,19 @@ describe.each(LAYOUTS)('two processes on the Redis bus and $name', ({ setUp }) =
     expect((await onB.nextFrames(20)).map((frame) => frame.message)).toEqual(expected);
   });
 
+  it('feeds a socket that stops reading at its own pace, from the store, losing nothing', async () => {
+    const bob = await user('bob');
+    const tab = await a.connectLive(bob.id);
+    tab.socket.pause();
+    const big = 'x'.repeat(4_000);
+    const sent = Array.from({ length: 400 }, (_, i) => `${i} ${big}`);
+    for (const text of sent) expect((await b.send(bob.id, text)).status).toBe(200);
+    tab.socket.resume();
+    const frames = await tab.nextFrames(sent.length, 20_000);
+    expect(frames.map((frame) => frame.message)).toEqual(sent);
+    expect(tab.isClosed).toBe(false);
+  });
+
   it('resumes with since on the other process, replaying what came after', async () => {
     const bob = await user('bob');
     const first = await a.connectLive(bob.id);
