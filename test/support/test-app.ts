@@ -32,7 +32,8 @@ export class TestApp {
     readonly dataDir: string,
   ) {}
 
-  static async start(env: Record<string, string> = {}, dataDir = tempDataDir()): Promise<TestApp> {
+  /** `port` 0 picks a free one; a restart test passes the port the first app had. */
+  static async start(env: Record<string, string> = {}, dataDir = tempDataDir(), port = 0): Promise<TestApp> {
     const config = AppConfig.fromEnv({ LOG_LEVEL: 'silent', ...env, DATA_DIR: dataDir });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
       .overrideProvider(AppConfig)
@@ -40,9 +41,13 @@ export class TestApp {
       .compile();
     const app = moduleRef.createNestApplication<NestExpressApplication>(appOptions);
     configureApp(app);
-    await app.listen(0, '127.0.0.1');
+    await app.listen(port, '127.0.0.1');
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     return new TestApp(app, url, dataDir);
+  }
+
+  get port(): number {
+    return Number(new URL(this.baseUrl).port);
   }
 
   get wsUrl(): string {
