@@ -9,12 +9,13 @@ import { WebStorageHistoryStore } from '../client/web-storage-history.store.js';
 import { byId, element } from './dom.js';
 import { messageItem } from './message-item.js';
 import {
-  forgetProfile,
   historyKey,
-  loadProfile,
   openPeerKey,
+  rememberedProfiles,
   type SavedProfile,
-  saveProfile,
+  signInHere,
+  signOutHere,
+  tabProfile,
 } from './saved-profile.js';
 
 /** Someone to chat with; `id` null is `anonymous`, whose messages cannot be answered. */
@@ -51,6 +52,8 @@ export class ChatPage {
     registerForm: byId<HTMLFormElement>('register-form'),
     registerName: byId<HTMLInputElement>('register-name'),
     registerError: byId('register-error'),
+    remembered: byId('remembered'),
+    rememberedUsers: byId('remembered-users'),
     existingUsers: byId('existing-users'),
     existingEmpty: byId('existing-empty'),
     chat: byId('chat'),
@@ -90,7 +93,7 @@ export class ChatPage {
   }
 
   async boot(): Promise<void> {
-    const saved = loadProfile();
+    const saved = tabProfile();
     if (saved) await this.enter(saved);
     else await this.showSignIn();
   }
@@ -104,21 +107,26 @@ export class ChatPage {
     v.signIn.hidden = false;
     v.registerError.textContent = message;
     this.setStatus('idle', 'Not signed in');
-    v.registerName.focus();
+    const remembered = rememberedProfiles();
+    v.rememberedUsers.replaceChildren(...remembered.map((profile) => this.signInButton(profile)));
+    v.remembered.hidden = remembered.length === 0;
+    (v.rememberedUsers.querySelector('button') ?? v.registerName).focus();
     try {
       const directory = await this.api.listUsers();
       const names = [...directory].sort(([a], [b]) => nameKey(a).localeCompare(nameKey(b)));
       v.existingUsers.replaceChildren(
-        ...names.map(([name, id]) => {
-          const button = element('button', { text: name, attributes: { type: 'button' } });
-          button.addEventListener('click', () => void this.enter({ id, name }));
-          return element('li', {}, [button]);
-        }),
+        ...names.map(([name, id]) => this.signInButton(remembered.find((p) => p.id === id) ?? { id, name })),
       );
       v.existingEmpty.hidden = names.length > 0;
     } catch (error) {
       v.registerError.textContent = explain(error);
     }
+  }
+
+  private signInButton(profile: SavedProfile): HTMLLIElement {
+    const button = element('button', { text: profile.name, attributes: { type: 'button' } });
+    button.addEventListener('click', () => void this.enter(profile));
+    return element('li', {}, [button]);
   }
 
   private async register(): Promise<void> {
@@ -150,7 +158,7 @@ export class ChatPage {
   }
 
   private async enter(profile: SavedProfile): Promise<void> {
-    saveProfile(profile);
+    signInHere(profile);
     this.me = profile;
     const v = this.view;
     v.signIn.hidden = true;
@@ -190,13 +198,13 @@ export class ChatPage {
   }
 
   private async signOut(): Promise<void> {
+    if (this.me) signOutHere(this.me);
     const connection = this.connection;
     this.connection = undefined;
     this.me = undefined;
     this.entries = [];
     this.open = undefined;
     this.unread.clear();
-    forgetProfile();
     await connection?.close();
     await this.showSignIn();
   }

@@ -121,6 +121,25 @@ describe('chat page in a real browser', () => {
     await bob.context.close();
   });
 
+  it('lets two tabs of one browser be two people, each staying who it is over a reload', async () => {
+    const { context, page: erin } = await visitor({ width: 800, height: 600 });
+    await join(erin, 'Erin');
+    const frank = await context.newPage();
+    await frank.goto(app.baseUrl + '/');
+    // The second tab offers to continue as Erin, but is nobody until asked.
+    await text(frank.locator('#remembered')).toContain('Erin');
+    await join(frank, 'Frank');
+    await frank.getByRole('button', { name: 'Erin', exact: true }).click();
+    await frank.getByLabel('Message to Erin').fill('hello from the other tab');
+    await frank.keyboard.press('Enter');
+    await erin.reload();
+    await text(erin.locator('#account')).toContain('Signed in as Erin');
+    await erin.getByRole('button', { name: /^Frank/ }).click();
+    await texts(erin.locator('#messages .message .text')).toEqual(['hello from the other tab']);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('says a name is taken, and signs in by picking an existing name', async () => {
     const first = await visitor({ width: 800, height: 600 });
     await join(first.page, 'Carol');
