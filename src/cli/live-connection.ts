@@ -9,7 +9,12 @@ import type { NamedProfile } from './profile-store.js';
  * rejects with a CliError when it cannot go on: the server does not know the profile (4401),
  * or the very first attempt found no server (a wrong --server should not wait forever).
  */
-export function openLiveConnection(ctx: CliContext, profile: NamedProfile, greeting: (server: string) => string) {
+export function openLiveConnection(
+  ctx: CliContext,
+  profile: NamedProfile,
+  greeting: (server: string) => string,
+  note: (line: string) => void = (line) => ctx.note(line),
+) {
   const server = ctx.server(profile);
   const connection = new NodeCohoraConnection({
     server,
@@ -18,10 +23,12 @@ export function openLiveConnection(ctx: CliContext, profile: NamedProfile, greet
     history: ctx.history(profile),
   });
   let everConnected = false;
+  let open = false;
   const failed = new Promise<never>((_, reject) => {
     connection.on('connected', () => {
-      ctx.note(everConnected ? 'Reconnected.' : greeting(server.toString()));
+      note(everConnected ? 'Reconnected.' : greeting(server.toString()));
       everConnected = true;
+      open = true;
     });
     connection.on('disconnected', ({ code, reason, willReconnect, retryInMs }) => {
       if (code === CloseCode.Unauthorized) {
@@ -38,11 +45,16 @@ export function openLiveConnection(ctx: CliContext, profile: NamedProfile, greet
           ),
         );
       } else if (willReconnect) {
-        const why = reason ? `${code} ${reason}` : String(code);
-        ctx.note(`Connection lost (${why}); reconnecting in ${((retryInMs ?? 0) / 1000).toFixed(1)} s…`);
+        const seconds = ((retryInMs ?? 0) / 1000).toFixed(1);
+        note(
+          open
+            ? `Connection lost (${reason ? `${code} ${reason}` : code}); reconnecting in ${seconds} s…`
+            : `No answer from ${server.toString()} yet; trying again in ${seconds} s…`,
+        );
       }
+      open = false;
     });
-    connection.on('error', (error) => ctx.note(`warning: ${error.message}`));
+    connection.on('error', (error) => note(`warning: ${error.message}`));
   });
   // Nobody may be waiting on it yet when it rejects.
   failed.catch(() => undefined);

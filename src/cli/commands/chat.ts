@@ -33,16 +33,17 @@ export async function chat(ctx: CliContext, words: string[]): Promise<number> {
 
   // From here on nothing is awaited until every listener is attached: readline reads piped
   // input at once, and would drop lines, and the close, that nobody listens to yet.
+  const { stdin, stdout } = ctx.io;
+  const terminal = Boolean(stdin.isTTY && stdout.isTTY);
+  const rl = createInterface({ input: stdin, output: stdout, terminal, prompt: `${safeText(me.name)}> ` });
+  const screen = new ChatScreen(ctx, rl, terminal);
   const { connection, failed } = openLiveConnection(
     ctx,
     me,
     (server) =>
       `Chatting with ${peer.name} as ${me.name} on ${server}. Type a message and press Enter; /history reprints, /quit leaves.`,
+    (line) => screen.note(line),
   );
-  const { stdin, stdout } = ctx.io;
-  const terminal = Boolean(stdin.isTTY && stdout.isTTY);
-  const rl = createInterface({ input: stdin, output: stdout, terminal, prompt: `${safeText(me.name)}> ` });
-  const screen = new ChatScreen(ctx, rl, terminal);
   for (const line of earlier) screen.print(line);
   connection.on('message', (entry) => {
     if (peerIdOf(entry) === peer.id) screen.print(messageLine(entry));
@@ -72,7 +73,7 @@ export async function chat(ctx: CliContext, words: string[]): Promise<number> {
           await sendAs(client, me, peer, line);
           await history.append(entry);
         } catch (error) {
-          ctx.note(`  not sent: ${describeError(error)}`);
+          screen.note(`  not sent: ${describeError(error)}`);
         }
       });
     });
@@ -105,12 +106,23 @@ class ChatScreen {
     private readonly terminal: boolean,
   ) {}
 
+  /** A line of the conversation, on stdout. */
   print(text: string): void {
     if (!this.terminal) return this.ctx.out(text);
+    this.above(() => this.ctx.io.stdout.write(`${text}\n`));
+  }
+
+  /** A status line, on stderr. */
+  note(text: string): void {
+    if (!this.terminal) return this.ctx.note(text);
+    this.above(() => this.ctx.note(text));
+  }
+
+  private above(write: () => void): void {
     const { stdout } = this.ctx.io;
     cursorTo(stdout, 0);
     clearScreenDown(stdout);
-    stdout.write(`${text}\n`);
+    write();
     this.rl.prompt(true);
   }
 
