@@ -158,6 +158,7 @@ export class ChatPage {
   }
 
   private async enter(profile: SavedProfile): Promise<void> {
+    if (this.me) return; // A second click while the first sign-in is under way.
     signInHere(profile);
     this.me = profile;
     const v = this.view;
