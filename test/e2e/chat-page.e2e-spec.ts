@@ -10,7 +10,7 @@ const SCREENSHOTS = resolve(import.meta.dirname, '../../test-results');
 /** What a person reads in each element `locator` matches, polled until the assertion holds. */
 const texts = (locator: Locator) => expect.poll(() => locator.allInnerTexts(), { timeout: 5_000 });
 const text = (locator: Locator) => expect.poll(() => locator.innerText(), { timeout: 5_000 });
-const isFocused = (locator: Locator) => locator.evaluate('node => node === document.activeElement');
+const isFocused = (locator: Locator) => locator.evaluate((node) => node === node.ownerDocument.activeElement);
 
 describe('chat page in a real browser', () => {
   let app: TestApp;
