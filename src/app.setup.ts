@@ -1,5 +1,9 @@
+import { existsSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { join, resolve } from 'node:path';
 import { BadRequestException, type NestApplicationOptions, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Application } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { DomainErrorFilter } from './common/domain-error.filter.js';
 import { CohoraWsAdapter } from './common/ws.adapter.js';
@@ -27,6 +31,47 @@ Close codes: 4401 unknown or missing id, or a first frame that is not JSON; 4408
 
 Every HTTP error is JSON: \`{"statusCode": 400, "message": "…", "error": "Bad Request"}\`.`;
 
+/** The chat page, built by `npm run build` into dist/public; the same path from src/ (tests) and dist/. */
+const CHAT_PAGE_DIR = resolve(import.meta.dirname, '..', 'dist', 'public');
+
+/** The page loads only its own files and talks only to its own server: defence in depth against injected markup. */
+const CHAT_PAGE_CSP = [
+  "default-src 'self'",
+  "connect-src 'self' ws: wss:",
+  "img-src 'self' data:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * The chat page at `/`, its scripts and styles under `/app/`. Only those paths touch the disk:
+ * an API request never costs a file lookup. An unbuilt page is a 404 saying how to build it.
+ */
+function serveChatPage(app: NestExpressApplication): void {
+  app.useStaticAssets(join(CHAT_PAGE_DIR, 'app'), {
+    prefix: '/app/',
+    index: false,
+    setHeaders: (res: ServerResponse) => {
+      res.setHeader('cache-control', 'no-cache');
+      res.setHeader('x-content-type-options', 'nosniff');
+    },
+  });
+  const index = join(CHAT_PAGE_DIR, 'index.html');
+  (app.getHttpAdapter().getInstance() as Application).get('/', (_req, res) => {
+    if (!existsSync(index)) {
+      res
+        .status(404)
+        .json({ statusCode: 404, message: 'The chat page is not built: run npm run build', error: 'Not Found' });
+      return;
+    }
+    res.setHeader('content-security-policy', CHAT_PAGE_CSP);
+    res.setHeader('cache-control', 'no-cache');
+    res.sendFile(index);
+  });
+}
+
 /** Everything that makes the app cohora beyond its modules; main.ts and the tests share it. */
 export function configureApp(app: NestExpressApplication): void {
   const config = app.get(AppConfig);
@@ -53,6 +98,7 @@ export function configureApp(app: NestExpressApplication): void {
         ),
     }),
   );
+  serveChatPage(app);
   const openApi = new DocumentBuilder().setTitle('cohora').setDescription(WEBSOCKET_PROTOCOL).build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
 }

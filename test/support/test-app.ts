@@ -34,10 +34,11 @@ export class TestApp extends ApiClient {
    * With COHORA_TEST_LAYOUT=two-processes in the environment (the `e2e-cluster` test project),
    * the app is two: two AppModules on one data directory and one Redis bus, behind a TCP
    * balancer that deals connections to them in turn, so the same tests run against a cluster.
+   * `port` 0 picks a free one; a restart test passes the port the first app had.
    */
-  static async start(env: Record<string, string> = {}, dataDir = tempDataDir()): Promise<TestApp> {
+  static async start(env: Record<string, string> = {}, dataDir = tempDataDir(), port = 0): Promise<TestApp> {
     if (process.env.COHORA_TEST_LAYOUT !== 'two-processes') {
-      const app = await startApp(env, dataDir);
+      const app = await startApp(env, dataDir, port);
       return new TestApp(app, await urlOf(app), dataDir);
     }
     const bus = { REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix(), ...env };
@@ -45,6 +46,10 @@ export class TestApp extends ApiClient {
     const ports = await Promise.all([app, peer].map(async (each) => Number(new URL(await urlOf(each)).port)));
     const balancer = await TcpProxy.start(ports);
     return new TestApp(app, `http://127.0.0.1:${balancer.port}`, dataDir, { peer, balancer });
+  }
+
+  get port(): number {
+    return Number(new URL(this.baseUrl).port);
   }
 
   /** Stops the app as SIGTERM would, keeping its data directory (for restart tests). */
@@ -61,7 +66,7 @@ export class TestApp extends ApiClient {
   }
 }
 
-async function startApp(env: Record<string, string>, dataDir: string): Promise<NestExpressApplication> {
+async function startApp(env: Record<string, string>, dataDir: string, port = 0): Promise<NestExpressApplication> {
   const config = AppConfig.fromEnv({ LOG_LEVEL: 'silent', ...env, DATA_DIR: dataDir });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
@@ -69,7 +74,7 @@ async function startApp(env: Record<string, string>, dataDir: string): Promise<N
     .compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>(appOptions);
   configureApp(app);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(port, '127.0.0.1');
   return app;
 }
 

@@ -1,0 +1,34 @@
+// cohora's SDK for browsers (`cohora/client` under the browser condition): what runs anywhere, plus a
+// history kept in localStorage. Code in this repository imports the files it means instead.
+export { Backoff, type BackoffOptions } from './backoff.js';
+export { CohoraHttpError, CohoraNetworkError } from './client-errors.js';
+export type { Clock } from './clock.js';
+export { CohoraClient, type CohoraClientOptions, type SendMessageInput } from './cohora-client.js';
+export {
+  CohoraConnection,
+  type ConnectionEvents,
+  type ConnectionOptions,
+  type ConnectionState,
+  parseMessageFrame,
+} from './cohora-connection.js';
+export {
+  type HistoryEntry,
+  HistoryStore,
+  incomingEntry,
+  lastReceivedId,
+  outgoingEntry,
+  peerIdOf,
+  peerNameOf,
+  type Person,
+} from './history.store.js';
+export { MemoryHistoryStore } from './memory-history.store.js';
+export { MessageDeduper } from './message-deduper.js';
+export * from './protocol.js';
+export { ServerUrl } from './server-url.js';
+export type { SocketConstructor, SocketLike } from './socket-like.js';
+export { findUser } from './user-lookup.js';
+export {
+  type StorageLike,
+  WebStorageHistoryStore,
+  type WebStorageHistoryOptions,
+} from './web-storage-history.store.js';

@@ -1,0 +1,106 @@
+import { CohoraHttpError, CohoraNetworkError } from './client-errors.js';
+import type {
+  CreateUserResponse,
+  ErrorBody,
+  ListUsersResponse,
+  SendMessageRequest,
+  SendMessageResponse,
+} from './protocol.js';
+import { ServerUrl } from './server-url.js';
+
+export interface CohoraClientOptions {
+  /** Base URL of the server, e.g. `http://127.0.0.1:3000`. */
+  server: string | ServerUrl;
+  /** Sent as `Authorization: Bearer <token>` when given (servers that issue tokens check it). */
+  token?: string;
+  /** Defaults to the global `fetch` (Node 20 and every browser have one). */
+  fetch?: typeof fetch;
+}
+
+export interface SendMessageInput {
+  recipientId: string;
+  message: string;
+  /** Who sends; without it the message arrives as from `anonymous`. */
+  senderId?: string;
+}
+
+/**
+ * Typed calls for cohora's HTTP endpoints. A non-2xx answer throws CohoraHttpError with the
+ * status and the server's message; no answer at all throws CohoraNetworkError with the URL.
+ */
+export class CohoraClient {
+  readonly server: ServerUrl;
+  private readonly token?: string;
+  private readonly fetch: typeof fetch;
+
+  constructor(options: CohoraClientOptions) {
+    this.server = typeof options.server === 'string' ? new ServerUrl(options.server) : options.server;
+    this.token = options.token;
+    // Called unbound: browsers refuse `fetch` invoked with another object as `this`.
+    const fetchImpl = options.fetch ?? globalThis.fetch;
+    this.fetch = (input, init) => fetchImpl(input, init);
+  }
+
+  /** Registers `name`; 409 (CohoraHttpError) when it is taken, 400 when it breaks the name rules. */
+  createUser(name: string): Promise<CreateUserResponse> {
+    return this.request<CreateUserResponse>('POST', 'api/users/create', { name });
+  }
+
+  /** The directory as a Map, so that no name (`__proto__` included) can collide with an object key. */
+  async listUsers(): Promise<Map<string, string>> {
+    const { users } = await this.request<ListUsersResponse>('GET', 'api/users/list');
+    return new Map(Object.entries(users));
+  }
+
+  /** 404 when the recipient does not exist, 401 when the sender does not. */
+  sendMessage({ recipientId, message, senderId }: SendMessageInput): Promise<SendMessageResponse> {
+    const body: SendMessageRequest = { recipient_id: recipientId, message };
+    if (senderId !== undefined) body.sender_id = senderId;
+    return this.request<SendMessageResponse>('POST', 'api/messages/send', body);
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const url = this.server.http(path);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await this.fetch(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new CohoraNetworkError(this.server.toString(), { cause: error });
+    }
+    const text = await response.text();
+    const parsed = parseJson(text);
+    if (!response.ok) {
+      throw new CohoraHttpError(response.status, errorMessage(parsed, response), `${method} ${url}`);
+    }
+    if (parsed === undefined) {
+      throw new CohoraHttpError(
+        response.status,
+        'the server answered with something that is not JSON',
+        `${method} ${url}`,
+      );
+    }
+    return parsed as T;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorMessage(body: unknown, response: Response): string {
+  const message = (body as Partial<ErrorBody> | undefined)?.message;
+  if (typeof message === 'string' && message !== '') return message;
+  if (Array.isArray(message) && message.length > 0) return message.join('; ');
+  return `${response.status} ${response.statusText || 'error'}`.trim();
+}

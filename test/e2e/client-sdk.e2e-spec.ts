@@ -1,0 +1,203 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CohoraHttpError, CohoraNetworkError } from '../../src/client/client-errors.js';
+import { CohoraClient } from '../../src/client/cohora-client.js';
+import type { ConnectionEvents, ConnectionOptions } from '../../src/client/cohora-connection.js';
+import type { HistoryEntry } from '../../src/client/history.store.js';
+import { MemoryHistoryStore } from '../../src/client/memory-history.store.js';
+import { JsonLinesHistoryStore } from '../../src/client/node/json-lines-history.store.js';
+import { NodeCohoraConnection } from '../../src/client/node/node-connection.js';
+import { TestApp, tempDataDir } from '../support/test-app.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Waits for `done()` by polling, never longer than `timeoutMs`. */
+async function until(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A connection that records its events, closed after the test. */
+function connect(options: ConnectionOptions) {
+  const connection = new NodeCohoraConnection({ backoff: { baseMs: 50, capMs: 400 }, ...options });
+  const messages: HistoryEntry[] = [];
+  const disconnects: Array<ConnectionEvents['disconnected']> = [];
+  let connects = 0;
+  connection.on('message', (entry) => messages.push(entry));
+  connection.on('disconnected', (event) => disconnects.push(event));
+  connection.on('connected', () => connects++);
+  cleanups.push(() => connection.close());
+  return { connection, messages, disconnects, connects: () => connects };
+}
+
+describe('client SDK against a running cohora', () => {
+  let app: TestApp;
+  let client: CohoraClient;
+  beforeAll(async () => {
+    app = await TestApp.start();
+    client = new CohoraClient({ server: app.baseUrl });
+  });
+  afterAll(() => app.close());
+
+  let n = 0;
+  const register = async (prefix: string) => {
+    const name = `${prefix}${++n}`;
+    return { name, id: (await client.createUser(name)).id };
+  };
+
+  it('registers, lists and sends with typed calls', async () => {
+    const alice = await register('alice');
+    const bob = await register('bob');
+    expect(alice.id).toMatch(/^[0-9a-f-]{36}$/);
+    const users = await client.listUsers();
+    expect(users.get(alice.name)).toBe(alice.id);
+    expect(users.get(bob.name)).toBe(bob.id);
+    const result = await client.sendMessage({ recipientId: bob.id, message: 'hi', senderId: alice.id });
+    expect(result).toEqual({
+      status: 'success',
+      details: `Message sent to recipient_id: ${bob.id}`,
+      delivery: 'queued',
+    });
+  });
+
+  it('throws CohoraHttpError with the status and the server message', async () => {
+    const alice = await register('alice');
+    const taken = await client.createUser(alice.name.toUpperCase()).catch((error: unknown) => error);
+    expect(taken).toBeInstanceOf(CohoraHttpError);
+    expect(taken).toMatchObject({ status: 409, message: `The name "${alice.name.toUpperCase()}" is already taken` });
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    await expect(client.sendMessage({ recipientId: unknown, message: 'hi' })).rejects.toMatchObject({
+      status: 404,
+      message: `recipient_id "${unknown}" is not a registered user`,
+    });
+    await expect(client.createUser('')).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('throws CohoraNetworkError naming the server when nothing answers', async () => {
+    const down = await TestApp.start();
+    await down.close();
+    const error = await new CohoraClient({ server: down.baseUrl }).listUsers().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CohoraNetworkError);
+    expect((error as CohoraNetworkError).url).toBe(down.baseUrl);
+    expect((error as Error).message).toBe(`could not reach ${down.baseUrl} (ECONNREFUSED)`);
+  });
+
+  it('receives messages live, appends them to the history, and emits them once', async () => {
+    const alice = await register('alice');
+    const bob = await register('bob');
+    const history = new MemoryHistoryStore();
+    const bobs = connect({ server: app.baseUrl, userId: bob.id, history });
+    await bobs.connection.start();
+    await until(() => bobs.connects() === 1, 'the connection');
+    for (const text of ['one', 'two', 'three']) {
+      await client.sendMessage({ recipientId: bob.id, message: text, senderId: alice.id });
+    }
+    await until(() => bobs.messages.length === 3, 'three messages');
+    expect(bobs.messages.map((m) => [m.from, m.from_id, m.message, m.direction])).toEqual([
+      [alice.name, alice.id, 'one', 'in'],
+      [alice.name, alice.id, 'two', 'in'],
+      [alice.name, alice.id, 'three', 'in'],
+    ]);
+    expect(await history.entries()).toEqual(bobs.messages);
+  });
+
+  it('resumes from its history file after the last id it holds, without repeating what it holds', async () => {
+    const alice = await register('alice');
+    const bob = await register('bob');
+    const dir = mkdtempSync(join(tmpdir(), 'cohora-sdk-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'bob.jsonl');
+
+    const first = connect({ server: app.baseUrl, userId: bob.id, history: new JsonLinesHistoryStore(file) });
+    await first.connection.start();
+    await client.sendMessage({ recipientId: bob.id, message: 'before', senderId: alice.id });
+    await until(() => first.messages.length === 1, 'the first message');
+    await first.connection.close();
+    // Bob's phone takes it meanwhile, so the server counts it delivered: only `since` brings it back.
+    const phone = await app.connect(bob.id);
+    await client.sendMessage({ recipientId: bob.id, message: 'while away', senderId: alice.id });
+    expect((await phone.nextFrame()).message).toBe('while away');
+
+    const second = connect({ server: app.baseUrl, userId: bob.id, history: new JsonLinesHistoryStore(file) });
+    await second.connection.start();
+    await until(() => second.messages.length === 1, 'the message sent while away');
+    await client.sendMessage({ recipientId: bob.id, message: 'after', senderId: alice.id });
+    await until(() => second.messages.length === 2, 'the live message');
+    expect(second.messages.map((m) => m.message)).toEqual(['while away', 'after']);
+    const stored = await new JsonLinesHistoryStore(file).entries();
+    expect(stored.map((m) => m.message)).toEqual(['before', 'while away', 'after']);
+  });
+
+  it('stops and reports 4401 for an id the server does not know', async () => {
+    const stranger = connect({ server: app.baseUrl, userId: '00000000-0000-4000-8000-000000000000' });
+    await stranger.connection.start();
+    await until(() => stranger.disconnects.length === 1, 'the 4401');
+    expect(stranger.disconnects).toEqual([{ code: 4401, reason: 'Unauthorized', willReconnect: false }]);
+    expect(stranger.connection.state).toBe('stopped');
+  });
+});
+
+describe('client SDK across a server restart', () => {
+  it('loses and repeats nothing when the server closes the connection mid-burst and comes back', async () => {
+    const dir = tempDataDir();
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const first = await TestApp.start({}, dir);
+    const client = new CohoraClient({ server: first.baseUrl });
+    const alice = await client.createUser('Alice');
+    const bob = await client.createUser('Bob');
+    const history = new MemoryHistoryStore();
+    const bobs = connect({ server: first.baseUrl, userId: bob.id, history });
+    await bobs.connection.start();
+    await until(() => bobs.connects() === 1, 'the connection');
+
+    // Ten senders in parallel; the server shuts down (1001 to Bob) while they are sending.
+    const accepted: string[] = [];
+    const attempted = new Set<string>();
+    let stopping: Promise<void> | undefined;
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, lane) => {
+        for (let i = lane; i < 200; i += 10) {
+          if (i === 100) stopping ??= first.stop();
+          const text = `burst ${i}`;
+          attempted.add(text);
+          const sent = await client.sendMessage({ recipientId: bob.id, message: text, senderId: alice.id }).then(
+            () => true,
+            () => false,
+          );
+          if (sent) accepted.push(text);
+        }
+      }),
+    );
+    await stopping;
+    expect(bobs.disconnects[0]).toMatchObject({ code: 1001, willReconnect: true });
+
+    const second = await TestApp.start({}, dir, first.port);
+    cleanups.push(() => second.stop());
+    for (const text of ['after 1', 'after 2']) {
+      await client.sendMessage({ recipientId: bob.id, message: text, senderId: alice.id });
+      accepted.push(text);
+      attempted.add(text);
+    }
+    await until(
+      () => accepted.every((text) => bobs.messages.some((m) => m.message === text)),
+      'every accepted message',
+    );
+
+    const ids = bobs.messages.map((m) => m.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual([...ids].sort());
+    expect(bobs.messages.every((m) => attempted.has(m.message))).toBe(true);
+    expect(bobs.messages.at(-1)?.message).toBe('after 2');
+    expect(await history.entries()).toEqual(bobs.messages);
+    expect(bobs.connects()).toBeGreaterThanOrEqual(2);
+    expect(accepted.length).toBeGreaterThan(100);
+  });
+});
