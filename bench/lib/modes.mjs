@@ -9,6 +9,13 @@ export const MODES = {
     connections: { steps: [200], sample: 50 },
     drain: { messages: 500, senders: 4 },
     scale: { levels: [{ users: 100, messages: 200 }, { users: 300, messages: 600 }], sends: 200, lists: 2 },
+    cluster: {
+      senders: 8,
+      receivers: 20,
+      latency: { rate: 200, warmupMs: 200, durationMs: 500 },
+      throughput: { warmupMs: 200, durationMs: 700 },
+    },
+    store: { senders: 8, receivers: 20, warmupMs: 200, durationMs: 700 },
   },
   quick: {
     rounds: 3,
@@ -26,6 +33,14 @@ export const MODES = {
       sends: 3_000,
       lists: 3,
     },
+    // 64 senders: enough requests in flight to keep two workers busy.
+    cluster: {
+      senders: 64,
+      receivers: 200,
+      latency: { rate: 1_000, warmupMs: 1_000, durationMs: 3_000 },
+      throughput: { warmupMs: 1_000, durationMs: 4_000 },
+    },
+    store: { senders: 32, receivers: 100, warmupMs: 1_000, durationMs: 4_000 },
   },
   full: {
     rounds: 5,
@@ -42,5 +57,12 @@ export const MODES = {
       sends: 5_000,
       lists: 5,
     },
+    cluster: {
+      senders: 64,
+      receivers: 200,
+      latency: { rate: 1_000, warmupMs: 2_000, durationMs: 10_000 },
+      throughput: { warmupMs: 2_000, durationMs: 10_000 },
+    },
+    store: { senders: 32, receivers: 100, warmupMs: 2_000, durationMs: 10_000 },
   },
 };

@@ -40,7 +40,7 @@ export function pinGenerator() {
   return true;
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolvePort, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -52,7 +52,7 @@ function freePort() {
 }
 
 /** The lead may rebuild dist/ at any time: wait a little for a build in progress, else build. */
-async function ensureCohoraBuilt() {
+export async function ensureCohoraBuilt() {
   for (let waited = 0; !existsSync(COHORA_MAIN) && waited < 20_000; waited += 500) await sleep(500);
   if (existsSync(COHORA_MAIN)) return;
   process.stderr.write('bench: dist/main.js is missing, running `npx nest build`\n');
@@ -158,6 +158,19 @@ async function stopServer(server, child, dataDir) {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+/**
+ * Tracks a process the bench started some other way (a PM2 cluster, a private redis-server),
+ * so errors and signals stop it too: `stop()` then, `killNow()` (synchronous) on exit. Its
+ * own `stop()` calls `untrackServer` first and does nothing if that returns false.
+ */
+export function trackServer(server) {
+  running.add(server);
+}
+
+export function untrackServer(server) {
+  return running.delete(server);
+}
+
 /** Stops every server still running; for error paths and signals. */
 export async function stopAllServers() {
   await Promise.all([...running].map((server) => server.stop()));
@@ -167,6 +180,10 @@ export async function stopAllServers() {
 process.on('exit', () => {
   for (const server of running) {
     try {
+      if (server.killNow) {
+        server.killNow();
+        continue;
+      }
       process.kill(server.pid, 'SIGKILL');
       rmSync(server.dataDir, { recursive: true, force: true });
     } catch {
