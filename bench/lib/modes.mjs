@@ -12,8 +12,8 @@ export const MODES = {
     cluster: {
       senders: 8,
       receivers: 20,
-      latency: { rate: 200, warmupMs: 200, durationMs: 500 },
       throughput: { warmupMs: 200, durationMs: 700 },
+      latency: { rate: 200, warmupMs: 200, durationMs: 500 },
     },
     store: { senders: 8, receivers: 20, warmupMs: 200, durationMs: 700 },
   },
@@ -33,14 +33,15 @@ export const MODES = {
       sends: 3_000,
       lists: 3,
     },
-    // 64 senders: enough requests in flight to keep two workers busy.
+    // 64 senders: enough requests in flight to keep two workers busy. A long warm-up: each of
+    // two workers sees half the messages, so it needs twice as long to be optimised by the JIT.
     cluster: {
       senders: 64,
       receivers: 200,
-      latency: { rate: 1_000, warmupMs: 1_000, durationMs: 3_000 },
-      throughput: { warmupMs: 1_000, durationMs: 4_000 },
+      throughput: { warmupMs: 5_000, durationMs: 5_000 },
+      latency: { rate: 500, warmupMs: 1_000, durationMs: 4_000 },
     },
-    store: { senders: 32, receivers: 100, warmupMs: 1_000, durationMs: 4_000 },
+    store: { senders: 32, receivers: 100, warmupMs: 3_000, durationMs: 5_000 },
   },
   full: {
     rounds: 5,
@@ -60,9 +61,9 @@ export const MODES = {
     cluster: {
       senders: 64,
       receivers: 200,
-      latency: { rate: 1_000, warmupMs: 2_000, durationMs: 10_000 },
-      throughput: { warmupMs: 2_000, durationMs: 10_000 },
+      throughput: { warmupMs: 10_000, durationMs: 10_000 },
+      latency: { rate: 500, warmupMs: 2_000, durationMs: 10_000 },
     },
-    store: { senders: 32, receivers: 100, warmupMs: 2_000, durationMs: 10_000 },
+    store: { senders: 32, receivers: 100, warmupMs: 5_000, durationMs: 10_000 },
   },
 };

@@ -18,13 +18,14 @@ const READY_TIMEOUT_MS = 30_000;
 const run = promisify(execFile);
 
 /**
- * Starts the shipped `cluster` profile with `instances` workers, `env` over its environment.
+ * Starts the shipped `cluster` profile with `instances` workers, `env` over its environment
+ * and `options` over its PM2 options (e.g. `node_args` for a CPU profile).
  * Resolves once every worker is online (PM2 waits for each one's 'ready') and /health answers,
  * with `{ kind, pid, pids, workerPids, daemonPid, baseUrl, port, warnings, workers(), stop() }`.
  * `pids` is every process that serves: the workers and the PM2 daemon, which is the cluster
  * master that accepts each connection and hands it to a worker.
  */
-export async function startPm2Cluster(kind, instances, env) {
+export async function startPm2Cluster(kind, instances, env, options = {}) {
   await ensureCohoraBuilt();
   const home = mkdtempSync(join(tmpdir(), 'cohora-bench-pm2-'));
   const pm2Home = join(home, 'pm2');
@@ -35,6 +36,7 @@ export async function startPm2Cluster(kind, instances, env) {
     script: join(ROOT, 'dist/main.js'),
     cwd: ROOT,
     instances,
+    ...options,
   };
   app.env = { ...app.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(home, 'data'), LOG_LEVEL: 'warn', ...env };
   const configFile = join(home, 'bench.config.cjs');
