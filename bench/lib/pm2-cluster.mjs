@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { HttpClient } from './http-client.mjs';
-import { ensureCohoraBuilt, freePort, trackServer, untrackServer } from './servers.mjs';
+import { ensureCohoraBuilt, freePort, onAllCores, trackServer, untrackServer } from './servers.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const PM2 = join(ROOT, 'node_modules/pm2/bin/pm2');
@@ -44,7 +44,8 @@ export async function startPm2Cluster(kind, instances, env, options = {}) {
   // Only what PM2 needs: the workers inherit the daemon's environment, and the bench's own
   // (a DATABASE_URL, npm's variables) must not reach them.
   const pm2Env = { PATH: process.env.PATH ?? '', HOME: home, PM2_HOME: pm2Home };
-  const pm2 = async (...args) => (await run(process.execPath, [PM2, ...args], { env: pm2Env, cwd: ROOT, timeout: 60_000 })).stdout;
+  // The daemon, and so every worker, inherits the CLI's CPU affinity: all cores, not the generator's.
+  const pm2 = async (...args) => (await run(...onAllCores(process.execPath, [PM2, ...args]), { env: pm2Env, cwd: ROOT, timeout: 60_000 })).stdout;
 
   const server = {
     kind,

@@ -1,19 +1,19 @@
 // A redis-server of the bench's own for each scale-out run: the machine's shared Redis also
 // carries other people's tests, whose traffic would land in our latencies and whose CPU we
-// could not tell from ours. A private one is measured like the servers (/proc).
+// could not tell from ours. A private one is measured like the servers (/proc), and runs on
+// any core (not on the generator's alone).
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, trackServer, untrackServer } from './servers.mjs';
+import { freePort, onAllCores, trackServer, untrackServer } from './servers.mjs';
 
 const READY_TIMEOUT_MS = 5_000;
 
 /** Starts `redis-server` on a free local port, nothing kept on disk. Resolves with `{ url, pid, stop() }`. */
 export async function startRedis() {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const [command, args] = onAllCores('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+  const child = spawn(command, args, { stdio: 'ignore' });
   const failed = new Promise((_, reject) => {
     child.once('error', (error) =>
       reject(new Error(`could not run redis-server (${error.message}); the cluster and store scenarios need it: apt-get install -y redis-server`)),

@@ -4,7 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpClient } from './http-client.mjs';
@@ -31,7 +31,20 @@ export const HAS_TASKSET = (() => {
 })();
 
 /** Two cores or more: the server gets core 0, the generator core 1, so they never compete. */
-export const PINNING = HAS_TASKSET && (await import('node:os')).availableParallelism() >= 2;
+export const PINNING = HAS_TASKSET && availableParallelism() >= 2;
+
+/**
+ * `[command, args]` that runs `command` free to use every core. Children inherit their parent's
+ * CPU affinity, and the bench process may have pinned itself to core 1: a helper it starts (a
+ * PM2 daemon and its workers, a redis-server) would otherwise share that core with the generator.
+ */
+export function onAllCores(command, args) {
+  if (!PINNING) return [command, args];
+  return ['taskset', ['-c', ALL_CORES, command, ...args]];
+}
+
+/** Read now: once this process is pinned, availableParallelism() says 1. */
+const ALL_CORES = `0-${availableParallelism() - 1}`;
 
 /** Pins this process (all its threads) to core 1, where the load generator runs. */
 export function pinGenerator() {
