@@ -1,5 +1,6 @@
-// Sizes for each mode. quick must finish all scenarios, both servers, 3 rounds in under
-// 5 minutes on 2 cores; smoke only proves correctness in a few seconds; full is the real thing.
+// Sizes for each mode. quick must finish all scenarios, both servers, 3 rounds in about
+// 8 minutes on 2 cores (5 without cluster and store); smoke only proves correctness in a few
+// seconds; full is the real thing.
 
 export const MODES = {
   smoke: {

@@ -177,7 +177,12 @@ export function notes(config, mode, runs) {
     'cohora CPU is the workers plus the PM2 daemon (the cluster master, which accepts every connection), from /proc; the workers are not pinned, the generator is pinned to core 1 except in smoke mode',
   ];
   const valueOf = (kind, key) => median(runs.filter((run) => run.kind === kind).map((run) => run.metrics?.[key] ?? NaN));
-  const efficiency = valueOf('workers-2', 'msgsPerCpuSec') / valueOf('workers-1', 'msgsPerCpuSec');
+  // The median of the per-round ratios, as the table's ratio column.
+  const efficiency = median(
+    runs
+      .filter((run) => run.kind === 'workers-2')
+      .map((two) => two.metrics?.msgsPerCpuSec / runs.find((one) => one.kind === 'workers-1' && one.round === two.round)?.metrics?.msgsPerCpuSec),
+  );
   if (Number.isFinite(efficiency)) {
     notes.push(
       `CPU-bound projection: with a core of its own for each worker (and the generator and Redis elsewhere), 2 workers would deliver 2 × ${fmt(efficiency)} = ${fmt(2 * efficiency)} × one worker's throughput (the ratio of messages per cohora CPU-second, doubled)`,
