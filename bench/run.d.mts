@@ -2,9 +2,10 @@
 export interface BenchRun {
   name: string;
   round: number;
-  kind: 'cohora' | 'baseline';
+  /** 'cohora' | 'baseline', or the setups a scale-out scenario compares (e.g. 'workers-2', 'postgres'). */
+  kind: string;
   metrics: Record<string, number>;
-  correctness?: { ok: boolean; lost?: number; duplicated?: number; misrouted?: number; outOfOrder?: number };
+  correctness?: { ok: boolean; accepted?: number; lost?: number; duplicated?: number; misrouted?: number; outOfOrder?: number };
 }
 
 export interface BenchSummary {
@@ -12,6 +13,8 @@ export interface BenchSummary {
   ok: boolean;
   scenarios: Record<string, { runs: BenchRun[] }>;
 }
+
+export const SCENARIOS: Record<string, unknown>;
 
 export function runBench(options?: {
   mode?: 'quick' | 'full' | 'smoke';

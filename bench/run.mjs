@@ -1,6 +1,6 @@
 // cohora's benchmark: runs each scenario against cohora and the in-tree baseline, alternating,
 // each server fresh, and reports medians, spreads and cohora/baseline ratios.
-// Usage: node bench/run.mjs [--full] [--smoke] [--json] [--scenario name[,name]] [--rounds N]
+// Usage: node bench/run.mjs [--full] [--smoke] [--json] [--scenario|--only name[,name]] [--rounds N]
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,15 +9,17 @@ import { MODES } from './lib/modes.mjs';
 import { CLK_TCK } from './lib/proc-stats.mjs';
 import { Progress } from './lib/progress.mjs';
 import { toMarkdown, writeResults } from './lib/report.mjs';
-import { pinGenerator, PINNING, SERVER_KINDS, startServer, stopAllServers } from './lib/servers.mjs';
-import { summarizeScenario } from './lib/summary.mjs';
+import { pinGenerator, PINNING, startServer, stopAllServers } from './lib/servers.mjs';
+import { DEFAULT_SERVERS, summarizeScenario } from './lib/summary.mjs';
+import * as cluster from './scenarios/cluster.mjs';
 import * as connections from './scenarios/connections.mjs';
 import * as drain from './scenarios/drain.mjs';
 import * as latency from './scenarios/latency.mjs';
 import * as scale from './scenarios/scale.mjs';
+import * as store from './scenarios/store.mjs';
 import * as throughput from './scenarios/throughput.mjs';
 
-export const SCENARIOS = { throughput, latency, connections, drain, scale };
+export const SCENARIOS = { throughput, latency, connections, drain, scale, cluster, store };
 const RESULTS_DIR = join(import.meta.dirname, 'results');
 
 /**
@@ -39,7 +41,8 @@ export async function runBench(options = {}) {
   for (const name of names) {
     for (let round = 1; round <= rounds; round++) {
       // Alternate who goes first, so drift over time (heat, page cache) hits both alike.
-      const order = round % 2 === 1 ? SERVER_KINDS : [...SERVER_KINDS].reverse();
+      const kinds = serversOf(name).map((server) => server.kind);
+      const order = round % 2 === 1 ? kinds : [...kinds].reverse();
       for (const kind of order) plan.push({ name, round, kind });
     }
   }
@@ -64,8 +67,9 @@ export async function runBench(options = {}) {
     const metricDefs = scenario.metrics ?? scenario.metricsFor(config);
     scenarios[name] = {
       config,
-      notes: notesFor(name, mode, config, scenarioRuns),
-      metrics: summarizeScenario(metricDefs, scenarioRuns, rounds),
+      servers: serversOf(name),
+      notes: [...notesFor(name, mode, config, scenarioRuns), ...(scenario.notes?.(config, mode, scenarioRuns) ?? [])],
+      metrics: summarizeScenario(metricDefs, scenarioRuns, rounds, serversOf(name)),
       runs: scenarioRuns,
     };
   }
@@ -82,6 +86,11 @@ export async function runBench(options = {}) {
   return summary;
 }
 
+/** The two setups a scenario compares, first against second: cohora and the baseline unless it says otherwise. */
+function serversOf(name) {
+  return SCENARIOS[name].servers ?? DEFAULT_SERVERS;
+}
+
 /** One scenario against one fresh server; a failure is recorded, never thrown, so the others still run. */
 async function runOne({ name, round, kind }, config, progress) {
   const scenario = SCENARIOS[name];
@@ -90,8 +99,11 @@ async function runOne({ name, round, kind }, config, progress) {
   const record = { name, round, kind };
   let server;
   try {
-    const env = kind === 'cohora' ? (scenario.serverEnv?.(config) ?? {}) : {};
-    server = await startServer(kind, env, scenario.serverOptions ?? {});
+    if (scenario.startServer) server = await scenario.startServer(kind, config);
+    else {
+      const env = kind === 'cohora' ? (scenario.serverEnv?.(config) ?? {}) : {};
+      server = await startServer(kind, env, scenario.serverOptions ?? {});
+    }
     Object.assign(record, await scenario.run(server, config, { progress }));
   } catch (error) {
     record.error = error instanceof Error ? error.message : String(error);
@@ -142,8 +154,8 @@ function parseArgs(argv) {
     if (arg === '--full') options.mode = 'full';
     else if (arg === '--smoke') options.mode = 'smoke';
     else if (arg === '--json') options.json = true;
-    else if (arg === '--scenario') options.scenarios.push(...(argv[++i] ?? '').split(',').filter(Boolean));
-    else if (arg.startsWith('--scenario=')) options.scenarios.push(...arg.slice(11).split(',').filter(Boolean));
+    else if (arg === '--scenario' || arg === '--only') options.scenarios.push(...(argv[++i] ?? '').split(',').filter(Boolean));
+    else if (/^--(scenario|only)=/.test(arg)) options.scenarios.push(...arg.slice(arg.indexOf('=') + 1).split(',').filter(Boolean));
     else if (arg === '--rounds' || arg.startsWith('--rounds=')) {
       const value = arg === '--rounds' ? argv[++i] : arg.slice(9);
       options.rounds = Number(value);
@@ -161,11 +173,11 @@ async function main() {
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`bench: ${error.message}\nusage: node bench/run.mjs [--full|--smoke] [--json] [--scenario a,b] [--rounds N]\n`);
+    process.stderr.write(`bench: ${error.message}\nusage: node bench/run.mjs [--full|--smoke] [--json] [--scenario|--only a,b] [--rounds N]\n`);
     return 2;
   }
   if (options.help) {
-    process.stdout.write('usage: node bench/run.mjs [--full|--smoke] [--json] [--scenario a,b] [--rounds N]\nSee bench/README.md.\n');
+    process.stdout.write('usage: node bench/run.mjs [--full|--smoke] [--json] [--scenario|--only a,b] [--rounds N]\nSee bench/README.md.\n');
     return 0;
   }
   const stop = async (signal) => {

@@ -1,5 +1,6 @@
-// Sizes for each mode. quick must finish all scenarios, both servers, 3 rounds in under
-// 5 minutes on 2 cores; smoke only proves correctness in a few seconds; full is the real thing.
+// Sizes for each mode. quick must finish all scenarios, both servers, 3 rounds in about
+// 8 minutes on 2 cores (5 without cluster and store); smoke only proves correctness in a few
+// seconds; full is the real thing.
 
 export const MODES = {
   smoke: {
@@ -9,6 +10,13 @@ export const MODES = {
     connections: { steps: [200], sample: 50 },
     drain: { messages: 500, senders: 4 },
     scale: { levels: [{ users: 100, messages: 200 }, { users: 300, messages: 600 }], sends: 200, lists: 2 },
+    cluster: {
+      senders: 8,
+      receivers: 20,
+      throughput: { warmupMs: 200, durationMs: 700 },
+      latency: { rate: 200, warmupMs: 200, durationMs: 500 },
+    },
+    store: { senders: 8, receivers: 20, warmupMs: 200, durationMs: 700 },
   },
   quick: {
     rounds: 3,
@@ -26,6 +34,15 @@ export const MODES = {
       sends: 3_000,
       lists: 3,
     },
+    // 64 senders: enough requests in flight to keep two workers busy. A long warm-up: each of
+    // two workers sees half the messages, so it needs twice as long to be optimised by the JIT.
+    cluster: {
+      senders: 64,
+      receivers: 200,
+      throughput: { warmupMs: 5_000, durationMs: 5_000 },
+      latency: { rate: 500, warmupMs: 1_000, durationMs: 4_000 },
+    },
+    store: { senders: 32, receivers: 100, warmupMs: 3_000, durationMs: 5_000 },
   },
   full: {
     rounds: 5,
@@ -42,5 +59,12 @@ export const MODES = {
       sends: 5_000,
       lists: 5,
     },
+    cluster: {
+      senders: 64,
+      receivers: 200,
+      throughput: { warmupMs: 10_000, durationMs: 10_000 },
+      latency: { rate: 500, warmupMs: 2_000, durationMs: 10_000 },
+    },
+    store: { senders: 32, receivers: 100, warmupMs: 5_000, durationMs: 10_000 },
   },
 };

@@ -28,13 +28,41 @@ export function rssBytes(pid) {
   return match ? Number(match[1]) * 1024 : NaN;
 }
 
-/** Starts a measurement window; `end()` gives CPU seconds and wall seconds spent in it. */
+/** CPU seconds of several processes together; one that has already exited counts 0. */
+export function cpuSecondsOf(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += cpuSeconds(pid);
+    } catch {
+      // gone: its time left with it
+    }
+  }
+  return total;
+}
+
+/**
+ * Starts a measurement window over one process or several (`pid` may be an array); `end()`
+ * gives CPU seconds (summed) and wall seconds spent in it.
+ */
 export function cpuWindow(pid) {
-  const cpu0 = cpuSeconds(pid);
+  const pids = [pid].flat();
+  const cpu0 = cpuSecondsOf(pids);
   const t0 = performance.now();
   return {
     end() {
-      return { cpu: cpuSeconds(pid) - cpu0, wall: (performance.now() - t0) / 1000 };
+      return { cpu: cpuSecondsOf(pids) - cpu0, wall: (performance.now() - t0) / 1000 };
     },
   };
+}
+
+/**
+ * CPU seconds the whole machine has been busy, all cores together (/proc/stat: user, nice,
+ * system, irq, softirq; not idle, iowait, or steal, which is the hypervisor's). Against the bench's
+ * own processes it shows how much other work ran meanwhile.
+ */
+export function machineBusySeconds() {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).map(Number);
+  const [user, nice, system, , , irq, softirq] = ticks;
+  return (user + nice + system + irq + softirq) / CLK_TCK;
 }

@@ -1,7 +1,7 @@
 // Writes the summary as Markdown (bench/results/latest.md) and JSON (timestamped + latest).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeTarget } from './summary.mjs';
+import { DEFAULT_SERVERS, describeTarget } from './summary.mjs';
 
 export function fmt(value) {
   if (!Number.isFinite(value)) return '–';
@@ -28,19 +28,21 @@ export function toMarkdown(summary) {
   lines.push('');
   lines.push(`**Correctness: ${summary.ok ? 'every run lost, duplicated, misrouted and reordered nothing' : 'FAILED, see below'}.**`);
   lines.push('');
-  lines.push('Values are medians with the min–max over rounds; ratio = cohora / baseline, per round, each pair measured back to back.');
+  lines.push('Values are medians with the min–max over rounds; ratio = cohora / baseline (or as a scenario says), per round, each pair measured back to back.');
   for (const [name, scenario] of Object.entries(summary.scenarios)) {
     lines.push('');
     lines.push(`## ${name}`);
     lines.push('');
-    for (const note of scenario.notes) lines.push(`- ${note}`);
-    if (scenario.notes.length) lines.push('');
-    lines.push('| metric | cohora | baseline | ratio per round | ratio | target |');
+    const [subject, reference] = scenario.servers ?? DEFAULT_SERVERS;
+    const notes = subject.kind === 'cohora' ? scenario.notes : [`ratio = ${subject.label} / ${reference.label}, per round`, ...scenario.notes];
+    for (const note of notes) lines.push(`- ${note}`);
+    if (notes.length) lines.push('');
+    lines.push(`| metric | ${subject.label} | ${reference.label} | ratio per round | ratio | target |`);
     lines.push('| --- | --- | --- | --- | --- | --- |');
     for (const row of scenario.metrics) {
       const perRound = row.ratio.values.map(fmt).join(', ');
-      const target = row.target ? `${describeTarget(row.target)}: **${row.verdict ?? '?'}**` : '';
-      lines.push(`| ${row.label} (${row.unit}) | ${cell(row.cohora)} | ${cell(row.baseline)} | ${perRound} | ${fmt(row.ratio.median)} | ${target} |`);
+      const target = row.target ? `${describeTarget(row.target, subject.label)}: **${row.verdict ?? '?'}**` : '';
+      lines.push(`| ${row.label} (${row.unit}) | ${cell(row.subject)} | ${cell(row.reference)} | ${perRound} | ${fmt(row.ratio.median)} | ${target} |`);
     }
   }
   lines.push('');

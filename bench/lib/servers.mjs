@@ -4,7 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpClient } from './http-client.mjs';
@@ -31,7 +31,20 @@ export const HAS_TASKSET = (() => {
 })();
 
 /** Two cores or more: the server gets core 0, the generator core 1, so they never compete. */
-export const PINNING = HAS_TASKSET && (await import('node:os')).availableParallelism() >= 2;
+export const PINNING = HAS_TASKSET && availableParallelism() >= 2;
+
+/**
+ * `[command, args]` that runs `command` free to use every core. Children inherit their parent's
+ * CPU affinity, and the bench process may have pinned itself to core 1: a helper it starts (a
+ * PM2 daemon and its workers, a redis-server) would otherwise share that core with the generator.
+ */
+export function onAllCores(command, args) {
+  if (!PINNING) return [command, args];
+  return ['taskset', ['-c', ALL_CORES, command, ...args]];
+}
+
+/** Read now: once this process is pinned, availableParallelism() says 1. */
+const ALL_CORES = `0-${availableParallelism() - 1}`;
 
 /** Pins this process (all its threads) to core 1, where the load generator runs. */
 export function pinGenerator() {
@@ -40,7 +53,7 @@ export function pinGenerator() {
   return true;
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolvePort, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -52,7 +65,7 @@ function freePort() {
 }
 
 /** The lead may rebuild dist/ at any time: wait a little for a build in progress, else build. */
-async function ensureCohoraBuilt() {
+export async function ensureCohoraBuilt() {
   for (let waited = 0; !existsSync(COHORA_MAIN) && waited < 20_000; waited += 500) await sleep(500);
   if (existsSync(COHORA_MAIN)) return;
   process.stderr.write('bench: dist/main.js is missing, running `npx nest build`\n');
@@ -158,6 +171,19 @@ async function stopServer(server, child, dataDir) {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+/**
+ * Tracks a process the bench started some other way (a PM2 cluster, a private redis-server),
+ * so errors and signals stop it too: `stop()` then, `killNow()` (synchronous) on exit. Its
+ * own `stop()` calls `untrackServer` first and does nothing if that returns false.
+ */
+export function trackServer(server) {
+  running.add(server);
+}
+
+export function untrackServer(server) {
+  return running.delete(server);
+}
+
 /** Stops every server still running; for error paths and signals. */
 export async function stopAllServers() {
   await Promise.all([...running].map((server) => server.stop()));
@@ -167,6 +193,10 @@ export async function stopAllServers() {
 process.on('exit', () => {
   for (const server of running) {
     try {
+      if (server.killNow) {
+        server.killNow();
+        continue;
+      }
       process.kill(server.pid, 'SIGKILL');
       rmSync(server.dataDir, { recursive: true, force: true });
     } catch {
