@@ -6,6 +6,9 @@ import { CohoraWsAdapter } from './common/ws.adapter.js';
 import { AppConfig } from './config/app-config.js';
 import { AppLogger } from './logging/app-logger.js';
 import { requestLogger } from './logging/request-logger.js';
+import { refuseForeignOrigins } from './security/foreign-origin.middleware.js';
+import { OriginPolicy } from './security/origin-policy.js';
+import { UpgradeCheck } from './security/upgrade-check.js';
 
 /** Options both main.ts and the e2e tests create the app with. */
 export const appOptions: NestApplicationOptions = {
@@ -23,7 +26,7 @@ message frames: \`{"from": "Alice", "message": "…", "from_id": "<id or null>",
 queued ones first, oldest first, then live ones. Drop duplicates by \`id\`.
 
 Close codes: 4401 unknown or missing id, or a first frame that is not JSON; 4408 no first frame in time;
-4429 the client stopped reading; 1009 frame too large; 1001 server shutting down; 1011 internal error.
+4429 the client stopped reading; 4409 the user already holds too many sockets; 1009 frame too large; 1001 server shutting down; 1011 internal error.
 
 Every HTTP error is JSON: \`{"statusCode": 400, "message": "…", "error": "Bad Request"}\`.`;
 
@@ -38,7 +41,18 @@ export function configureApp(app: NestExpressApplication): void {
   app.use(requestLogger(logger.pino));
   // Bodies are read as JSON whatever their Content-Type says: `curl -d` sends a form type.
   app.useBodyParser('json', { limit: config.http.bodyLimitBytes, type: () => true });
-  app.useWebSocketAdapter(new CohoraWsAdapter(app));
+  const origins = new OriginPolicy(config.origins.allowed);
+  if (origins.enforced) {
+    app.enableCors({
+      origin: origins.origins,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
+      exposedHeaders: ['Retry-After', 'X-Request-Id'],
+      maxAge: 600,
+    });
+    app.use('/api', refuseForeignOrigins(origins));
+  }
+  app.useWebSocketAdapter(new CohoraWsAdapter(app, new UpgradeCheck(origins, config.ws.maxConnections)));
   app.useGlobalFilters(new DomainErrorFilter());
   app.useGlobalPipes(
     new ValidationPipe({

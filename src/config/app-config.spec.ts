@@ -12,7 +12,14 @@ describe(AppConfig.name, () => {
       retentionMs: 86_400_000,
       pruneIntervalMs: 60_000,
     });
-    expect(config.ws).toEqual({ authTimeoutMs: 10_000, heartbeatIntervalMs: 30_000, maxBufferedBytes: 1_048_576 });
+    expect(config.ws).toEqual({
+      authTimeoutMs: 10_000,
+      heartbeatIntervalMs: 30_000,
+      maxBufferedBytes: 1_048_576,
+      maxSocketsPerUser: 16,
+      maxConnections: 50_000,
+    });
+    expect(config.origins.allowed).toEqual([]);
     expect(config.log.level).toBe('info');
   });
 
@@ -29,6 +36,11 @@ describe(AppConfig.name, () => {
     expect(config.ws.authTimeoutMs).toBe(2500);
   });
 
+  it('reads ALLOWED_ORIGINS as exact origins in the form browsers send them', () => {
+    const config = AppConfig.fromEnv({ ALLOWED_ORIGINS: 'https://Chat.example.com:443/, http://localhost:3000' });
+    expect(config.origins.allowed).toEqual(['https://chat.example.com', 'http://localhost:3000']);
+  });
+
   it('treats an empty variable as unset and ignores variables it does not know', () => {
     expect(AppConfig.fromEnv({ PORT: '', HOME: '/root' }).http.port).toBe(3000);
   });
@@ -40,6 +52,9 @@ describe(AppConfig.name, () => {
     ['HISTORY_RETENTION', 'forever', /HISTORY_RETENTION must be a duration/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
     ['SQLITE_SYNCHRONOUS', 'OFF', /SQLITE_SYNCHRONOUS must be one of/],
+    ['ALLOWED_ORIGINS', 'chat.example.com', /ALLOWED_ORIGINS must be a comma-separated list of origins/],
+    ['ALLOWED_ORIGINS', 'https://a.example/path', /ALLOWED_ORIGINS must be a comma-separated list of origins/],
+    ['MAX_SOCKETS_PER_USER', '0', /MAX_SOCKETS_PER_USER must not be less than 1/],
   ])('refuses %s=%s with a message naming the variable and the value', (name, value, message) => {
     const attempt = () => AppConfig.fromEnv({ [name]: value });
     expect(attempt).toThrow(ConfigError);

@@ -15,7 +15,17 @@ export class AppConfig {
   readonly http: { port: number; host: string; bodyLimitBytes: number };
   readonly storage: { driver: 'sqlite'; dataDir: string; sqliteFile: string; synchronous: 'NORMAL' | 'FULL' };
   readonly messages: { maxLength: number; maxQueuedPerUser: number; retentionMs: number; pruneIntervalMs: number };
-  readonly ws: { authTimeoutMs: number; heartbeatIntervalMs: number; maxBufferedBytes: number };
+  readonly ws: {
+    authTimeoutMs: number;
+    heartbeatIntervalMs: number;
+    maxBufferedBytes: number;
+    /** Sockets one user may hold in one process; one more is closed with 4409. */
+    maxSocketsPerUser: number;
+    /** Sockets one process holds at most; past it, upgrades are refused with 503. */
+    maxConnections: number;
+  };
+  /** Browser origins allowed on /ws and /api (exact scheme://host:port); empty: no Origin check. */
+  readonly origins: { allowed: readonly string[] };
   readonly log: { level: LogLevel };
   /** How pushes reach the process holding a recipient's sockets: see src/bus. */
   readonly bus: { driver: 'local' } | { driver: 'redis'; url: string; prefix: string };
@@ -39,7 +49,10 @@ export class AppConfig {
       authTimeoutMs: env.AUTH_TIMEOUT_MS,
       heartbeatIntervalMs: env.HEARTBEAT_INTERVAL_MS,
       maxBufferedBytes: env.MAX_SOCKET_BUFFER_BYTES,
+      maxSocketsPerUser: env.MAX_SOCKETS_PER_USER,
+      maxConnections: env.MAX_CONNECTIONS,
     };
+    this.origins = { allowed: parseOrigins(env.ALLOWED_ORIGINS) };
     this.log = { level: env.LOG_LEVEL };
     this.bus = env.REDIS_URL ? { driver: 'redis', url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : { driver: 'local' };
   }
@@ -62,4 +75,10 @@ export class AppConfig {
     checkLayout(config, vars);
     return config;
   }
+}
+
+/** `https://Chat.example.com:443/` → `https://chat.example.com`: the form browsers send. */
+function parseOrigins(list: string | undefined): string[] {
+  if (list === undefined) return [];
+  return [...new Set(list.split(',').map((entry) => new URL(entry.trim()).origin))];
 }

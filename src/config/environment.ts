@@ -75,6 +75,24 @@ export class Environment {
   LOG_LEVEL: LogLevel = 'info';
 
   @IsOptional()
+  @Matches(/^\s*https?:\/\/[^\s,/]+\/?\s*(,\s*https?:\/\/[^\s,/]+\/?\s*)*$/, {
+    message: 'ALLOWED_ORIGINS must be a comma-separated list of origins such as https://chat.example.com',
+  })
+  ALLOWED_ORIGINS?: string = undefined;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  MAX_SOCKETS_PER_USER = 16;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  MAX_CONNECTIONS = 50_000;
+
+  @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string = undefined;
 

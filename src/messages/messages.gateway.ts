@@ -92,6 +92,10 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
       const user = await this.users.findById(frame.id);
       if (!user) return connection.close(Close.Unauthorized);
       if (!connection.isOpen) return;
+      // Checked with no await before assign, so two sockets authenticating at once cannot both pass.
+      if ((this.connections.forUser(user.id)?.size ?? 0) >= this.config.ws.maxSocketsPerUser) {
+        return connection.close(Close.TooManyConnections);
+      }
       connection.authenticated(user.id, (afterId, limit) => this.store.listAfter(user.id, afterId, limit));
       this.logger.debug(
         `Socket authenticated for ${user.id}${frame.resume ? `, resuming after ${frame.since ?? 'the start'}` : ''}`,
