@@ -20,6 +20,11 @@ describe(AppConfig.name, () => {
       maxConnections: 50_000,
     });
     expect(config.origins.allowed).toEqual([]);
+    expect(config.rateLimits).toEqual({
+      create: { limit: 60, windowMs: 60_000 },
+      send: { limit: 300, windowMs: 10_000 },
+      wsFrames: { limit: 5, windowMs: 1_000 },
+    });
     expect(config.log.level).toBe('info');
   });
 
@@ -41,6 +46,19 @@ describe(AppConfig.name, () => {
     expect(config.origins.allowed).toEqual(['https://chat.example.com', 'http://localhost:3000']);
   });
 
+  it('reads rate limits as a count per duration, or off', () => {
+    const config = AppConfig.fromEnv({
+      RATE_LIMIT_CREATE: '10 / 1h',
+      RATE_LIMIT_SEND: 'OFF',
+      RATE_LIMIT_WS_FRAMES: '2/500ms',
+    });
+    expect(config.rateLimits).toEqual({
+      create: { limit: 10, windowMs: 3_600_000 },
+      send: null,
+      wsFrames: { limit: 2, windowMs: 500 },
+    });
+  });
+
   it('treats an empty variable as unset and ignores variables it does not know', () => {
     expect(AppConfig.fromEnv({ PORT: '', HOME: '/root' }).http.port).toBe(3000);
   });
@@ -54,6 +72,9 @@ describe(AppConfig.name, () => {
     ['SQLITE_SYNCHRONOUS', 'OFF', /SQLITE_SYNCHRONOUS must be one of/],
     ['ALLOWED_ORIGINS', 'chat.example.com', /ALLOWED_ORIGINS must be a comma-separated list of origins/],
     ['ALLOWED_ORIGINS', 'https://a.example/path', /ALLOWED_ORIGINS must be a comma-separated list of origins/],
+    ['RATE_LIMIT_SEND', '300', /RATE_LIMIT_SEND must be a count per duration such as 300\/10s/],
+    ['RATE_LIMIT_SEND', '0/1s', /RATE_LIMIT_SEND must be a count per duration/],
+    ['RATE_LIMIT_CREATE', '5/forever', /RATE_LIMIT_CREATE must be a count per duration/],
     ['MAX_SOCKETS_PER_USER', '0', /MAX_SOCKETS_PER_USER must not be less than 1/],
   ])('refuses %s=%s with a message naming the variable and the value', (name, value, message) => {
     const attempt = () => AppConfig.fromEnv({ [name]: value });

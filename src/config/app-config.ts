@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ConfigError } from './config-error.js';
 import { Environment, type LogLevel } from './environment.js';
+import type { Rate } from './rate.js';
 import { checkLayout } from './layout.js';
 
 export { ConfigError };
@@ -24,6 +25,8 @@ export class AppConfig {
     /** Sockets one process holds at most; past it, upgrades are refused with 503. */
     maxConnections: number;
   };
+  /** Rate limits (null: off): registrations per address, sends per sender, frames per socket. */
+  readonly rateLimits: { create: Rate | null; send: Rate | null; wsFrames: Rate | null };
   /** Browser origins allowed on /ws and /api (exact scheme://host:port); empty: no Origin check. */
   readonly origins: { allowed: readonly string[] };
   readonly log: { level: LogLevel };
@@ -52,6 +55,7 @@ export class AppConfig {
       maxSocketsPerUser: env.MAX_SOCKETS_PER_USER,
       maxConnections: env.MAX_CONNECTIONS,
     };
+    this.rateLimits = { create: env.RATE_LIMIT_CREATE, send: env.RATE_LIMIT_SEND, wsFrames: env.RATE_LIMIT_WS_FRAMES };
     this.origins = { allowed: parseOrigins(env.ALLOWED_ORIGINS) };
     this.log = { level: env.LOG_LEVEL };
     this.bus = env.REDIS_URL ? { driver: 'redis', url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : { driver: 'local' };
@@ -68,7 +72,12 @@ export class AppConfig {
     if (error) {
       const constraints = error.constraints ?? {};
       // Report the type rule before range rules: "must be an integer", not "must not be greater".
-      const rule = constraints.isInt ?? constraints.isIn ?? constraints.isString ?? Object.values(constraints)[0];
+      const rule =
+        constraints.isInt ??
+        constraints.isIn ??
+        constraints.isString ??
+        constraints.isRate ??
+        Object.values(constraints)[0];
       throw new ConfigError(`${rule} (got ${JSON.stringify(given[error.property])})`);
     }
     const config = new AppConfig(env);

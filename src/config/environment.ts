@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { parseDuration } from './duration.js';
+import { IsRate, type Rate, toRate } from './rate.js';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
@@ -91,6 +92,21 @@ export class Environment {
   @Min(1)
   @Max(10_000_000)
   MAX_CONNECTIONS = 50_000;
+
+  /** Registrations per client address. */
+  @Transform(toRate)
+  @IsRate()
+  RATE_LIMIT_CREATE: Rate | null = { limit: 60, windowMs: 60_000 };
+
+  /** Sends per sender (the sender's id; for anonymous sends, the client address). */
+  @Transform(toRate)
+  @IsRate()
+  RATE_LIMIT_SEND: Rate | null = { limit: 300, windowMs: 10_000 };
+
+  /** Frames one socket may send; a spec client sends one (its auth frame) and then nothing. */
+  @Transform(toRate)
+  @IsRate()
+  RATE_LIMIT_WS_FRAMES: Rate | null = { limit: 5, windowMs: 1_000 };
 
   @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })

@@ -28,6 +28,8 @@ export const Close = {
   Unauthorized: { code: 4401, reason: 'Unauthorized' },
   AuthTimeout: { code: 4408, reason: 'Authentication timeout' },
   TooSlow: { code: 4429, reason: 'Too slow: reconnect and resume with since' },
+  /** The socket sent more frames than RATE_LIMIT_WS_FRAMES allows (a spec client sends one). */
+  TooManyFrames: { code: 1008, reason: 'Policy violation: too many frames' },
   /** The user already holds MAX_SOCKETS_PER_USER sockets on this process. */
   TooManyConnections: { code: 4409, reason: 'Too many connections for this user' },
   InternalError: { code: 1011, reason: 'Internal error: reconnect and resume with since' },

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/api-error.decorator.js';
+import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { SendResultDto } from './dto/send-result.dto.js';
 import { MessagesService } from './messages.service.js';
@@ -12,6 +13,7 @@ export class MessagesController {
 
   @Post('send')
   @HttpCode(200)
+  @RateLimited('send')
   @ApiOperation({
     summary: 'Send a message to a user by id',
     description:
@@ -24,7 +26,7 @@ export class MessagesController {
     401: 'sender_id is given but is not a registered user',
     404: 'recipient_id is not a registered user',
     413: 'the body is larger than 64 KiB',
-    429: 'the recipient already has MAX_QUEUED_PER_USER undelivered messages',
+    429: 'the recipient already has MAX_QUEUED_PER_USER undelivered messages, or the sender passed RATE_LIMIT_SEND (then with Retry-After)',
   })
   async send(@Body() body: SendMessageDto): Promise<SendResultDto> {
     const { delivery } = await this.messages.send({

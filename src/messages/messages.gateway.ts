@@ -9,6 +9,7 @@ import { UsersService } from '../users/users.service.js';
 import { ClientConnection } from './client-connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { DeliveryTracker } from './delivery-tracker.js';
+import { FrameRateLimiter } from '../rate-limit/frame-rate-limiter.js';
 import { Close, MAX_INBOUND_FRAME_BYTES, messageFrame, parseAuthFrame } from './frames.js';
 
 /** How long shutdown waits for clients to acknowledge the close before going on. */
@@ -62,6 +63,13 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
     this.connections.add(connection);
     const authTimeout = setTimeout(() => connection.close(Close.AuthTimeout), this.config.ws.authTimeoutMs);
     socket.on('pong', () => (connection.alive = true));
+    const frameRate = this.config.rateLimits.wsFrames;
+    if (frameRate) {
+      const limiter = new FrameRateLimiter(frameRate);
+      socket.on('message', () => {
+        if (!limiter.allow()) connection.close(Close.TooManyFrames);
+      });
+    }
     socket.once('message', (data) => {
       clearTimeout(authTimeout);
       void this.authenticate(connection, data);

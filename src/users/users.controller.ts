@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/api-error.decorator.js';
+import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { CreatedUserDto, UserDirectoryDto } from './dto/user-responses.dto.js';
 import { UsersService } from './users.service.js';
@@ -12,12 +13,14 @@ export class UsersController {
 
   @Post('create')
   @HttpCode(201)
+  @RateLimited('create')
   @ApiOperation({ summary: 'Register a user under a unique name' })
   @ApiCreatedResponse({ type: CreatedUserDto })
   @ApiErrorResponses({
     400: 'the body is not a JSON object, or name is missing, not a string, or breaks the name rules',
     409: 'the name is taken (compared without regard to case) or reserved',
     413: 'the body is larger than 64 KiB',
+    429: 'this client address registered RATE_LIMIT_CREATE users already; see Retry-After',
   })
   async create(@Body() { name }: CreateUserDto): Promise<CreatedUserDto> {
     const { id } = await this.users.create(name);
