@@ -6,6 +6,8 @@ import { CohoraWsAdapter } from './common/ws.adapter.js';
 import { AppConfig } from './config/app-config.js';
 import { AppLogger } from './logging/app-logger.js';
 import { requestLogger } from './logging/request-logger.js';
+import { Metrics } from './metrics/metrics.js';
+import { countRefusedSends } from './metrics/refused-sends.middleware.js';
 import { refuseForeignOrigins } from './security/foreign-origin.middleware.js';
 import { OriginPolicy } from './security/origin-policy.js';
 import { UpgradeCheck } from './security/upgrade-check.js';
@@ -39,6 +41,8 @@ export function configureApp(app: NestExpressApplication): void {
   // An ETag would hash every response, the whole directory included, for clients that never ask.
   app.set('etag', false);
   app.use(requestLogger(logger.pino));
+  const metrics = app.get(Metrics);
+  app.use('/api/messages/send', countRefusedSends(metrics));
   // Bodies are read as JSON whatever their Content-Type says: `curl -d` sends a form type.
   app.useBodyParser('json', { limit: config.http.bodyLimitBytes, type: () => true });
   const origins = new OriginPolicy(config.origins.allowed);
@@ -52,7 +56,7 @@ export function configureApp(app: NestExpressApplication): void {
     });
     app.use('/api', refuseForeignOrigins(origins));
   }
-  app.useWebSocketAdapter(new CohoraWsAdapter(app, new UpgradeCheck(origins, config.ws.maxConnections)));
+  app.useWebSocketAdapter(new CohoraWsAdapter(app, new UpgradeCheck(origins, config.ws.maxConnections, metrics)));
   app.useGlobalFilters(new DomainErrorFilter());
   app.useGlobalPipes(
     new ValidationPipe({

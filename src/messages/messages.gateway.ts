@@ -9,8 +9,9 @@ import { UsersService } from '../users/users.service.js';
 import { ClientConnection } from './client-connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { DeliveryTracker } from './delivery-tracker.js';
+import { type AuthFailureReason, Metrics } from '../metrics/metrics.js';
 import { FrameRateLimiter } from '../rate-limit/frame-rate-limiter.js';
-import { Close, MAX_INBOUND_FRAME_BYTES, messageFrame, parseAuthFrame } from './frames.js';
+import { Close, type CloseReason, MAX_INBOUND_FRAME_BYTES, messageFrame, parseAuthFrame } from './frames.js';
 
 /** How long shutdown waits for clients to acknowledge the close before going on. */
 const SHUTDOWN_CLOSE_WAIT_MS = 1_500;
@@ -33,9 +34,11 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
     private readonly bus: MessageBus,
     private readonly tracker: DeliveryTracker,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
+    this.metrics.countSocketsWith(() => this.connections.size);
     this.bus.attach({
       deliver: (message) => this.deliverLocally(message),
       catchUp: (userId) => this.catchUpLocally(userId),
@@ -57,11 +60,17 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
       socket.close(Close.GoingAway.code, Close.GoingAway.reason);
       return;
     }
-    const connection = new ClientConnection(socket, this.config.ws.maxBufferedBytes, (userId, messageId) =>
-      this.tracker.delivered(userId, messageId),
+    const connection = new ClientConnection(
+      socket,
+      this.config.ws.maxBufferedBytes,
+      (userId, messageId) => this.tracker.delivered(userId, messageId),
+      this.recordPush,
     );
     this.connections.add(connection);
-    const authTimeout = setTimeout(() => connection.close(Close.AuthTimeout), this.config.ws.authTimeoutMs);
+    const authTimeout = setTimeout(
+      () => this.refuse(connection, Close.AuthTimeout, 'timeout'),
+      this.config.ws.authTimeoutMs,
+    );
     socket.on('pong', () => (connection.alive = true));
     const frameRate = this.config.rateLimits.wsFrames;
     if (frameRate) {
@@ -95,16 +104,16 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
 
   private async authenticate(connection: ClientConnection, data: RawData): Promise<void> {
     const frame = parseAuthFrame(rawText(data));
-    if (!frame) return connection.close(Close.Unauthorized);
+    if (!frame) return this.refuse(connection, Close.Unauthorized, 'invalid_frame');
     try {
       const user = await this.users.findById(frame.id);
-      if (!user) return connection.close(Close.Unauthorized);
+      if (!user) return this.refuse(connection, Close.Unauthorized, 'unknown_user');
       if (!connection.isOpen) return;
       // Checked with no await before assign, so two sockets authenticating at once cannot both pass.
       if ((this.connections.forUser(user.id)?.size ?? 0) >= this.config.ws.maxSocketsPerUser) {
-        return connection.close(Close.TooManyConnections);
+        return this.refuse(connection, Close.TooManyConnections, 'too_many_sockets');
       }
-      connection.authenticated(user.id, (afterId, limit) => this.store.listAfter(user.id, afterId, limit));
+      connection.authenticated(user.id, (afterId, limit) => this.readPage(user.id, afterId, limit));
       this.logger.debug(
         `Socket authenticated for ${user.id}${frame.resume ? `, resuming after ${frame.since ?? 'the start'}` : ''}`,
       );
@@ -118,6 +127,21 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
       connection.close(Close.InternalError);
     }
   }
+
+  private refuse(connection: ClientConnection, reason: CloseReason, metric: AuthFailureReason): void {
+    this.metrics.authFailures.inc({ reason: metric });
+    connection.close(reason);
+  }
+
+  private async readPage(userId: string, afterId: string | null, limit: number): Promise<StoredMessage[]> {
+    const started = performance.now();
+    const page = await this.store.listAfter(userId, afterId, limit);
+    this.metrics.readLatency.observe(Metrics.since(started));
+    return page;
+  }
+
+  private readonly recordPush = (message: StoredMessage): void =>
+    this.metrics.pushLatency.observe((Date.now() - message.sentAt.getTime()) / 1_000);
 
   private deliverLocally(message: StoredMessage): boolean {
     const connections = this.connections.forUser(message.recipientId);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidInputError, RecipientNotFoundError, UnknownSenderError } from '../common/domain-errors.js';
 import { AppConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.js';
 import { MessageStore, type StoredMessage } from '../storage/message.store.js';
 import { UsersService } from '../users/users.service.js';
 import type { Delivery } from './dto/send-result.dto.js';
@@ -27,6 +28,7 @@ export class MessagesService {
     private readonly store: MessageStore,
     private readonly gateway: MessagesGateway,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -40,6 +42,7 @@ export class MessagesService {
     const recipient = await this.users.findById(recipientId);
     if (!recipient) throw new RecipientNotFoundError(recipientId);
 
+    const appending = performance.now();
     const message = await this.store.append(
       {
         recipientId: recipient.id,
@@ -50,7 +53,11 @@ export class MessagesService {
       },
       this.config.messages.maxQueuedPerUser,
     );
+    const publishing = performance.now();
+    this.metrics.appendLatency.observe((publishing - appending) / 1_000);
     const pushed = await this.gateway.push(message);
+    this.metrics.busLatency.observe(Metrics.since(publishing));
+    (pushed ? this.metrics.delivered : this.metrics.queued).inc();
     return { message, delivery: pushed ? 'delivered' : 'queued' };
   }
 

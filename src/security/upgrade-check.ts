@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Metrics } from '../metrics/metrics.js';
 import type { OriginPolicy } from './origin-policy.js';
 
 /** An HTTP answer to an upgrade that is refused before any WebSocket exists. */
@@ -16,11 +17,18 @@ export class UpgradeCheck {
   constructor(
     private readonly origins: OriginPolicy,
     private readonly maxConnections: number,
+    private readonly metrics: Metrics,
   ) {}
 
   refusal(request: IncomingMessage, openConnections: number): UpgradeRefusal | undefined {
-    if (!this.origins.allows(request.headers.origin)) return { status: 403, message: 'Origin not allowed' };
-    if (openConnections >= this.maxConnections) return { status: 503, message: 'Too many connections' };
+    if (!this.origins.allows(request.headers.origin)) {
+      this.metrics.upgradesRefused.inc({ reason: 'origin' });
+      return { status: 403, message: 'Origin not allowed' };
+    }
+    if (openConnections >= this.maxConnections) {
+      this.metrics.upgradesRefused.inc({ reason: 'capacity' });
+      return { status: 503, message: 'Too many connections' };
+    }
     return undefined;
   }
 }

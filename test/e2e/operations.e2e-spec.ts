@@ -50,7 +50,13 @@ describe('operations', () => {
     expect(Object.keys(doc.paths['/api/messages/send'].post.responses).sort()).toEqual(
       ['200', '400', '401', '404', '413', '429'].sort(),
     );
-    expect(Object.keys(doc.paths['/api/users/create'].post.responses).sort()).toEqual(['201', '400', '409', '413', '429']);
+    expect(Object.keys(doc.paths['/api/users/create'].post.responses).sort()).toEqual([
+      '201',
+      '400',
+      '409',
+      '413',
+      '429',
+    ]);
     expect((await fetch(`${server.baseUrl}/docs`)).status).toBe(200);
   });
 
