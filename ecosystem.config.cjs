@@ -11,7 +11,7 @@ module.exports = {
       // The server sends 'ready' once it listens; PM2 waits for it (up to listen_timeout).
       wait_ready: true,
       listen_timeout: 15000,
-      // Shutdown closes sockets with 1001 and finishes requests within 9 s; then PM2 may SIGKILL.
+      // Shutdown closes sockets with 1012 over SHUTDOWN_DRAIN_MS and finishes requests within 9 s; then PM2 may SIGKILL.
       kill_timeout: 12000,
       max_memory_restart: '1G',
       env: {

@@ -28,7 +28,8 @@ message frames: \`{"from": "Alice", "message": "…", "from_id": "<id or null>",
 queued ones first, oldest first, then live ones. Drop duplicates by \`id\`.
 
 Close codes: 4401 unknown or missing id, or a first frame that is not JSON; 4408 no first frame in time;
-4429 the client stopped reading; 4409 the user already holds too many sockets; 1009 frame too large; 1001 server shutting down; 1011 internal error.
+4429 the client stopped reading; 4409 the user already holds too many sockets; 1008 too many frames; 1009 frame too large;
+1012 server restarting (reconnect after a random delay); 1011 internal error.
 
 Every HTTP error is JSON: \`{"statusCode": 400, "message": "…", "error": "Bad Request"}\`.`;
 

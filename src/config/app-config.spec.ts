@@ -18,6 +18,7 @@ describe(AppConfig.name, () => {
       maxBufferedBytes: 1_048_576,
       maxSocketsPerUser: 16,
       maxConnections: 50_000,
+      shutdownDrainMs: 3_000,
     });
     expect(config.origins.allowed).toEqual([]);
     expect(config.rateLimits).toEqual({
@@ -75,6 +76,7 @@ describe(AppConfig.name, () => {
     ['RATE_LIMIT_SEND', '300', /RATE_LIMIT_SEND must be a count per duration such as 300\/10s/],
     ['RATE_LIMIT_SEND', '0/1s', /RATE_LIMIT_SEND must be a count per duration/],
     ['RATE_LIMIT_CREATE', '5/forever', /RATE_LIMIT_CREATE must be a count per duration/],
+    ['SHUTDOWN_DRAIN_MS', '8000', /SHUTDOWN_DRAIN_MS must not be greater than 6000/],
     ['MAX_SOCKETS_PER_USER', '0', /MAX_SOCKETS_PER_USER must not be less than 1/],
   ])('refuses %s=%s with a message naming the variable and the value', (name, value, message) => {
     const attempt = () => AppConfig.fromEnv({ [name]: value });

@@ -24,6 +24,8 @@ export class AppConfig {
     maxSocketsPerUser: number;
     /** Sockets one process holds at most; past it, upgrades are refused with 503. */
     maxConnections: number;
+    /** Shutdown closes sockets in batches spread over this window (1012). */
+    shutdownDrainMs: number;
   };
   /** Rate limits (null: off): registrations per address, sends per sender, frames per socket. */
   readonly rateLimits: { create: Rate | null; send: Rate | null; wsFrames: Rate | null };
@@ -54,6 +56,7 @@ export class AppConfig {
       maxBufferedBytes: env.MAX_SOCKET_BUFFER_BYTES,
       maxSocketsPerUser: env.MAX_SOCKETS_PER_USER,
       maxConnections: env.MAX_CONNECTIONS,
+      shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     };
     this.rateLimits = { create: env.RATE_LIMIT_CREATE, send: env.RATE_LIMIT_SEND, wsFrames: env.RATE_LIMIT_WS_FRAMES };
     this.origins = { allowed: parseOrigins(env.ALLOWED_ORIGINS) };

@@ -67,6 +67,13 @@ export class Environment {
   @Max(3_600_000)
   HEARTBEAT_INTERVAL_MS = 30_000;
 
+  /** Shutdown closes sockets over this window; with the rest of shutdown it must fit main.ts's 9 s. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(6_000)
+  SHUTDOWN_DRAIN_MS = 3_000;
+
   @Transform(toInt)
   @IsInt()
   @Min(16_384)

@@ -24,7 +24,8 @@ export interface AuthFrame {
 
 /** Close codes, each with the reason text sent beside it. */
 export const Close = {
-  GoingAway: { code: 1001, reason: 'Server shutting down' },
+  /** Shutdown or reload: reconnect after a random delay, and resume with since. */
+  ServiceRestart: { code: 1012, reason: 'Service restart: reconnect after a random delay' },
   Unauthorized: { code: 4401, reason: 'Unauthorized' },
   AuthTimeout: { code: 4408, reason: 'Authentication timeout' },
   TooSlow: { code: 4429, reason: 'Too slow: reconnect and resume with since' },

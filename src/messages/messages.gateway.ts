@@ -6,6 +6,7 @@ import { MessageBus } from '../bus/message.bus.js';
 import { AppConfig } from '../config/app-config.js';
 import { MessageStore, type StoredMessage } from '../storage/message.store.js';
 import { UsersService } from '../users/users.service.js';
+import { closeInBatches } from './calm-shutdown.js';
 import { ClientConnection } from './client-connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { DeliveryTracker } from './delivery-tracker.js';
@@ -57,7 +58,7 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
 
   handleConnection(socket: WebSocket): void {
     if (this.shuttingDown) {
-      socket.close(Close.GoingAway.code, Close.GoingAway.reason);
+      socket.close(Close.ServiceRestart.code, Close.ServiceRestart.reason);
       return;
     }
     const connection = new ClientConnection(
@@ -92,11 +93,17 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
     });
   }
 
-  /** Closes every socket with 1001 so clients reconnect and resume elsewhere or later. */
+  /**
+   * Closes every socket with 1012 so clients reconnect and resume elsewhere or later: in random
+   * batches spread over SHUTDOWN_DRAIN_MS, so that a deploy's reconnects do not all land at
+   * once. HTTP still serves meanwhile; sockets not yet closed keep receiving.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     clearInterval(this.heartbeat);
-    for (const connection of this.connections) connection.close(Close.GoingAway);
+    await closeInBatches([...this.connections], this.config.ws.shutdownDrainMs, (connection) =>
+      connection.close(Close.ServiceRestart),
+    );
     const deadline = Date.now() + SHUTDOWN_CLOSE_WAIT_MS;
     while (this.connections.size > 0 && Date.now() < deadline) await sleep(20);
     await this.tracker.stop();
