@@ -1,6 +1,8 @@
+import type { Server } from 'node:http';
 import { BadRequestException, type NestApplicationOptions, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
 import { DomainErrorFilter } from './common/domain-error.filter.js';
 import { CohoraWsAdapter } from './common/ws.adapter.js';
 import { AppConfig } from './config/app-config.js';
@@ -8,6 +10,7 @@ import { AppLogger } from './logging/app-logger.js';
 import { requestLogger } from './logging/request-logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { countRefusedSends } from './metrics/refused-sends.middleware.js';
+import { refuseDeepJson } from './security/json-depth.js';
 import { refuseForeignOrigins } from './security/foreign-origin.middleware.js';
 import { OriginPolicy } from './security/origin-policy.js';
 import { UpgradeCheck } from './security/upgrade-check.js';
@@ -33,19 +36,49 @@ Close codes: 4401 unknown or missing id, or a first frame that is not JSON; 4408
 
 Every HTTP error is JSON: \`{"statusCode": 400, "message": "…", "error": "Bad Request"}\`.`;
 
+/** Checks every request body against its DTO; any failure is a 400 naming the rule broken. */
+export function validationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidUnknownValues: true,
+    stopAtFirstError: true,
+    exceptionFactory: (errors) =>
+      new BadRequestException(
+        errors.length === 0
+          ? 'The request body must be a JSON object'
+          : errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '),
+      ),
+  });
+}
+
+/**
+ * Slow-loris: a client that dribbles its headers (or an upgrade's) is answered 408 and cut after
+ * HTTP_HEADERS_TIMEOUT_MS, one that dribbles its body after HTTP_REQUEST_TIMEOUT_MS. Node checks
+ * these every 30 s by default, which would let a slow client hold its connection up to 30 s
+ * longer; once a second is cheap, as upgraded WebSockets are no longer on the list it walks.
+ */
+function guardAgainstSlowClients(server: Server, { http }: AppConfig): void {
+  server.headersTimeout = http.headersTimeoutMs;
+  server.requestTimeout = http.requestTimeoutMs;
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = 1_000;
+}
+
 /** Everything that makes the app cohora beyond its modules; main.ts and the tests share it. */
 export function configureApp(app: NestExpressApplication): void {
   const config = app.get(AppConfig);
   const logger = app.get(AppLogger);
   app.useLogger(logger);
   app.disable('x-powered-by');
+  guardAgainstSlowClients(app.getHttpServer(), config);
   // An ETag would hash every response, the whole directory included, for clients that never ask.
   app.set('etag', false);
   app.use(requestLogger(logger.pino));
   const metrics = app.get(Metrics);
   app.use('/api/messages/send', countRefusedSends(metrics));
   // Bodies are read as JSON whatever their Content-Type says: `curl -d` sends a form type.
-  app.useBodyParser('json', { limit: config.http.bodyLimitBytes, type: () => true });
+  // Deeply nested bodies are refused before parsing: validation would overflow the stack on them.
+  // (Nest's useBodyParser does the same app.use, but its types leave `verify` out.)
+  app.use(express.json({ limit: config.http.bodyLimitBytes, type: () => true, verify: refuseDeepJson }));
   const origins = new OriginPolicy(config.origins.allowed);
   if (origins.enforced) {
     app.enableCors({
@@ -59,19 +92,7 @@ export function configureApp(app: NestExpressApplication): void {
   }
   app.useWebSocketAdapter(new CohoraWsAdapter(app, new UpgradeCheck(origins, config.ws.maxConnections, metrics)));
   app.useGlobalFilters(new DomainErrorFilter());
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidUnknownValues: true,
-      stopAtFirstError: true,
-      exceptionFactory: (errors) =>
-        new BadRequestException(
-          errors.length === 0
-            ? 'The request body must be a JSON object'
-            : errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '),
-        ),
-    }),
-  );
+  app.useGlobalPipes(validationPipe());
   const openApi = new DocumentBuilder().setTitle('cohora').setDescription(WEBSOCKET_PROTOCOL).build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
 }

@@ -4,7 +4,13 @@ import { AppConfig, ConfigError } from './app-config.js';
 describe(AppConfig.name, () => {
   it('takes the documented defaults from an empty environment', () => {
     const config = AppConfig.fromEnv({});
-    expect(config.http).toMatchObject({ port: 3000, host: '0.0.0.0', bodyLimitBytes: 65_536 });
+    expect(config.http).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      bodyLimitBytes: 65_536,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+    });
     expect(config.storage.sqliteFile).toMatch(/data\/cohora\.sqlite$/);
     expect(config.messages).toEqual({
       maxLength: 4096,
@@ -58,6 +64,12 @@ describe(AppConfig.name, () => {
       send: null,
       wsFrames: { limit: 2, windowMs: 500 },
     });
+  });
+
+  it('refuses a headers timeout longer than the request timeout', () => {
+    expect(() => AppConfig.fromEnv({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS must not be greater than HTTP_REQUEST_TIMEOUT_MS/,
+    );
   });
 
   it('treats an empty variable as unset and ignores variables it does not know', () => {

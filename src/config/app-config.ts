@@ -13,7 +13,14 @@ export { ConfigError };
  * needed: nothing else reads `process.env`.
  */
 export class AppConfig {
-  readonly http: { port: number; host: string; bodyLimitBytes: number };
+  readonly http: {
+    port: number;
+    host: string;
+    bodyLimitBytes: number;
+    /** Slow-loris guards: Node's headersTimeout and requestTimeout. */
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+  };
   readonly storage: { driver: 'sqlite'; dataDir: string; sqliteFile: string; synchronous: 'NORMAL' | 'FULL' };
   readonly messages: { maxLength: number; maxQueuedPerUser: number; retentionMs: number; pruneIntervalMs: number };
   readonly ws: {
@@ -37,7 +44,13 @@ export class AppConfig {
 
   constructor(env: Environment) {
     const dataDir = resolve(env.DATA_DIR);
-    this.http = { port: env.PORT, host: env.HOST, bodyLimitBytes: 64 * 1024 };
+    this.http = {
+      port: env.PORT,
+      host: env.HOST,
+      bodyLimitBytes: 64 * 1024,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    };
     this.storage = {
       driver: 'sqlite',
       dataDir,
@@ -82,6 +95,11 @@ export class AppConfig {
         constraints.isRate ??
         Object.values(constraints)[0];
       throw new ConfigError(`${rule} (got ${JSON.stringify(given[error.property])})`);
+    }
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+      throw new ConfigError(
+        `HTTP_HEADERS_TIMEOUT_MS must not be greater than HTTP_REQUEST_TIMEOUT_MS (got ${env.HTTP_HEADERS_TIMEOUT_MS} > ${env.HTTP_REQUEST_TIMEOUT_MS})`,
+      );
     }
     const config = new AppConfig(env);
     checkLayout(config, vars);

@@ -26,6 +26,20 @@ export class Environment {
   @MinLength(1)
   HOST = '0.0.0.0';
 
+  /** A client must finish sending its request headers (an upgrade's too) within this, or gets 408. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(120_000)
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  /** A client must finish sending its whole request within this (at least the headers timeout). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
   @IsString()
   @MinLength(1)
   DATA_DIR = './data';
