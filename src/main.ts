@@ -4,9 +4,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { appOptions, configureApp } from './app.setup.js';
 import { AppModule } from './app.module.js';
 import { InstanceLockedError } from './bus/instance-lock.js';
+import { drainOnClose } from './common/http-drain.js';
 import { exitWithNpmLauncher } from './common/launcher-watch.js';
 import { AppConfig, ConfigError } from './config/app-config.js';
 import { AppLogger } from './logging/app-logger.js';
+import { StorageOpenError } from './storage/storage-engine.js';
 
 /** A shutdown that has not finished by then is cut short: PM2's kill_timeout is longer. */
 const SHUTDOWN_DEADLINE_MS = 9_000;
@@ -22,6 +24,7 @@ async function bootstrap(): Promise<void> {
     process.once(signal, () => {
       logger.log(`${signal} received: closing sockets, finishing requests`, 'Shutdown');
       setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+      drainOnClose(app.getHttpServer());
       app.close().then(
         () => process.exit(0),
         (error: unknown) => {
@@ -40,7 +43,7 @@ async function bootstrap(): Promise<void> {
 bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`cohora: invalid configuration: ${error.message}\n`);
-  } else if (error instanceof InstanceLockedError) {
+  } else if (error instanceof InstanceLockedError || error instanceof StorageOpenError) {
     process.stderr.write(`cohora: ${error.message}\n`);
   } else {
     process.stderr.write(`cohora: failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);

@@ -16,14 +16,10 @@ import { RedisMessageBus, redactUrl } from './redis-message.bus.js';
       inject: [AppConfig],
       useFactory: async ({ bus, storage }: AppConfig): Promise<MessageBus> => {
         if (bus.driver === 'local') return new LocalMessageBus(await InstanceLock.acquire(storage.dataDir));
+        if (storage.driver === 'postgres') return RedisMessageBus.connect(bus);
         // Processes sharing one SQLite file must share one bus, too.
         const lock = await InstanceLock.acquire(storage.dataDir, `${redactUrl(bus.url)} ${bus.prefix}`);
-        try {
-          return await RedisMessageBus.connect(bus, lock);
-        } catch (error) {
-          await lock.release();
-          throw error;
-        }
+        return RedisMessageBus.connect(bus, lock);
       },
     },
   ],

@@ -29,6 +29,10 @@ export class LocalMessageBus extends MessageBus implements OnApplicationShutdown
     return Promise.resolve(this.sockets?.deliver(message) ?? false);
   }
 
+  connected(): boolean {
+    return true;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.lock.release();
   }

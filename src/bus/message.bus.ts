@@ -34,4 +34,7 @@ export abstract class MessageBus {
    * the bus cannot announce is already stored.
    */
   abstract publish(message: StoredMessage): Promise<boolean>;
+
+  /** For /health: whether news reaches the other processes right now (always, for a lone process). */
+  abstract connected(): boolean;
 }

@@ -112,6 +112,10 @@ export class RedisMessageBus extends MessageBus implements OnApplicationShutdown
     return here || elsewhere;
   }
 
+  connected(): boolean {
+    return this.publisher.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
   async onApplicationShutdown(): Promise<void> {
     // Not QUIT: it would wait for a Redis that may be down. Nothing is left to send by now.
     this.publisher.disconnect();

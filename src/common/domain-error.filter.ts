@@ -1,13 +1,22 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { DomainError } from './domain-errors.js';
 
-/** Nest's error shape, which every cohora HTTP error follows. */
+/** Nest's error shape, which every cohora HTTP error follows (some add fields of their own). */
 export interface ErrorBody {
   statusCode: number;
   message: string;
   error: string;
+  [extra: string]: unknown;
 }
 
 /**
@@ -26,11 +35,19 @@ export class DomainErrorFilter implements ExceptionFilter {
       response.end();
       return;
     }
+    if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) {
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    }
     response.status(body.statusCode).json(body);
   }
 
   private toBody(exception: unknown): ErrorBody {
     if (exception instanceof DomainError) return errorBody(exception.status, exception.message);
+    if (exception instanceof ServiceUnavailableException) {
+      // A failed health check (terminus): the usual shape, plus the report's status and details for monitors.
+      const { status, details } = exception.getResponse() as { status?: unknown; details?: unknown };
+      return { ...errorBody(HttpStatus.SERVICE_UNAVAILABLE, 'cohora is not healthy: see details'), status, details };
+    }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
       if (status === 413) return errorBody(status, 'The request body is larger than 64 KiB');

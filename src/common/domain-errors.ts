@@ -4,6 +4,8 @@
  */
 export abstract class DomainError extends Error {
   abstract readonly status: number;
+  /** Sent as `Retry-After` (seconds) when the condition is expected to pass by itself. */
+  declare readonly retryAfterSeconds?: number;
 }
 
 export class InvalidInputError extends DomainError {
@@ -37,5 +39,17 @@ export class RecipientQueueFullError extends DomainError {
   readonly status = 429;
   constructor(limit: number) {
     super(`The recipient has ${limit} undelivered messages, the most cohora keeps; try again once they have connected`);
+  }
+}
+
+/**
+ * The database could not be reached or did not answer in time. The request was not carried out
+ * (at worst its commit went through unconfirmed), so the client may simply retry it.
+ */
+export class StoreUnavailableError extends DomainError {
+  readonly status = 503;
+  override readonly retryAfterSeconds = 1;
+  constructor(options?: ErrorOptions) {
+    super('Storage is unavailable; try again', options);
   }
 }

@@ -11,7 +11,10 @@ describe(AppConfig.name, () => {
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
     });
-    expect(config.storage.sqliteFile).toMatch(/data\/cohora\.sqlite$/);
+    expect(config.storage).toMatchObject({
+      driver: 'sqlite',
+      sqliteFile: expect.stringMatching(/data\/cohora\.sqlite$/),
+    });
     expect(config.messages).toEqual({
       maxLength: 4096,
       maxQueuedPerUser: 10_000,
@@ -76,6 +79,41 @@ describe(AppConfig.name, () => {
     expect(AppConfig.fromEnv({ PORT: '', HOME: '/root' }).http.port).toBe(3000);
   });
 
+  it('picks PostgreSQL when DATABASE_URL is set, with a pool of DATABASE_POOL_SIZE (default 10)', () => {
+    const url = 'postgres://cohora@db.internal:5432/cohora';
+    const REDIS_URL = 'redis://cache.internal:6379';
+    expect(AppConfig.fromEnv({ DATABASE_URL: url, REDIS_URL }).storage).toMatchObject({
+      driver: 'postgres',
+      databaseUrl: url,
+      poolSize: 10,
+    });
+    expect(AppConfig.fromEnv({ DATABASE_URL: url, DATABASE_POOL_SIZE: '4', REDIS_URL }).storage).toMatchObject({
+      poolSize: 4,
+    });
+  });
+
+  it('picks the Redis bus when REDIS_URL is set, with channels under REDIS_PREFIX', () => {
+    expect(AppConfig.fromEnv({}).bus).toEqual({ driver: 'local' });
+    expect(AppConfig.fromEnv({ REDIS_URL: 'redis://cache:6379', REDIS_PREFIX: 'chat:' }).bus).toEqual({
+      driver: 'redis',
+      url: 'redis://cache:6379',
+      prefix: 'chat:',
+    });
+  });
+
+  it('refuses layouts whose processes could not reach each other', () => {
+    expect(() => AppConfig.fromEnv({ DATABASE_URL: 'postgres://db/cohora' })).toThrow(/DATABASE_URL needs REDIS_URL/);
+    expect(() => AppConfig.fromEnv({ exec_mode: 'cluster_mode' })).toThrow(/PM2 cluster mode needs REDIS_URL/);
+    expect(AppConfig.fromEnv({ exec_mode: 'cluster_mode', REDIS_URL: 'redis://cache' }).bus.driver).toBe('redis');
+  });
+
+  it('never repeats the password of a DATABASE_URL it refuses', () => {
+    const attempt = () => AppConfig.fromEnv({ DATABASE_URL: 'postgres://cohora:s3cret@db/cohora with space' });
+    expect(attempt).toThrow(/DATABASE_URL must be/);
+    expect(attempt).toThrow('postgres://cohora:***@db');
+    expect(attempt).not.toThrow(/s3cret/);
+  });
+
   it.each([
     ['PORT', 'eighty', /PORT must be an integer/],
     ['PORT', '70000', /PORT must not be greater than 65535/],
@@ -90,6 +128,8 @@ describe(AppConfig.name, () => {
     ['RATE_LIMIT_CREATE', '5/forever', /RATE_LIMIT_CREATE must be a count per duration/],
     ['SHUTDOWN_DRAIN_MS', '8000', /SHUTDOWN_DRAIN_MS must not be greater than 6000/],
     ['MAX_SOCKETS_PER_USER', '0', /MAX_SOCKETS_PER_USER must not be less than 1/],
+    ['DATABASE_URL', 'mysql://db/cohora', /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ connection URL/],
+    ['DATABASE_POOL_SIZE', '0', /DATABASE_POOL_SIZE must not be less than 1/],
   ])('refuses %s=%s with a message naming the variable and the value', (name, value, message) => {
     const attempt = () => AppConfig.fromEnv({ [name]: value });
     expect(attempt).toThrow(ConfigError);

@@ -8,6 +8,11 @@ import { checkLayout } from './layout.js';
 
 export { ConfigError };
 
+/** Where users and messages live: the embedded SQLite file, or a PostgreSQL database. */
+export type StorageConfig =
+  | { driver: 'sqlite'; dataDir: string; sqliteFile: string; synchronous: 'NORMAL' | 'FULL' }
+  | { driver: 'postgres'; dataDir: string; databaseUrl: string; poolSize: number };
+
 /**
  * cohora's configuration, parsed and validated once at boot. Injected wherever a setting is
  * needed: nothing else reads `process.env`.
@@ -21,7 +26,7 @@ export class AppConfig {
     headersTimeoutMs: number;
     requestTimeoutMs: number;
   };
-  readonly storage: { driver: 'sqlite'; dataDir: string; sqliteFile: string; synchronous: 'NORMAL' | 'FULL' };
+  readonly storage: StorageConfig;
   readonly messages: { maxLength: number; maxQueuedPerUser: number; retentionMs: number; pruneIntervalMs: number };
   readonly ws: {
     authTimeoutMs: number;
@@ -51,12 +56,14 @@ export class AppConfig {
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
     };
-    this.storage = {
-      driver: 'sqlite',
-      dataDir,
-      sqliteFile: resolve(dataDir, 'cohora.sqlite'),
-      synchronous: env.SQLITE_SYNCHRONOUS,
-    };
+    this.storage = env.DATABASE_URL
+      ? { driver: 'postgres', dataDir, databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+      : {
+          driver: 'sqlite',
+          dataDir,
+          sqliteFile: resolve(dataDir, 'cohora.sqlite'),
+          synchronous: env.SQLITE_SYNCHRONOUS,
+        };
     this.messages = {
       maxLength: env.MAX_MESSAGE_LENGTH,
       maxQueuedPerUser: env.MAX_QUEUED_PER_USER,
@@ -94,7 +101,7 @@ export class AppConfig {
         constraints.isString ??
         constraints.isRate ??
         Object.values(constraints)[0];
-      throw new ConfigError(`${rule} (got ${JSON.stringify(given[error.property])})`);
+      throw new ConfigError(`${rule} (got ${JSON.stringify(withoutPassword(given[error.property]))})`);
     }
     if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
       throw new ConfigError(
@@ -111,4 +118,9 @@ export class AppConfig {
 function parseOrigins(list: string | undefined): string[] {
   if (list === undefined) return [];
   return [...new Set(list.split(',').map((entry) => new URL(entry.trim()).origin))];
+}
+
+/** A URL's password never reaches a log: `postgres://app:secret@db` is shown as `postgres://app:***@db`. */
+function withoutPassword(value: string | undefined): string | undefined {
+  return value?.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*):[^@/\s]*@/i, '$1:***@');
 }

@@ -47,6 +47,19 @@ export class Environment {
   @IsIn(['NORMAL', 'FULL'])
   SQLITE_SYNCHRONOUS: 'NORMAL' | 'FULL' = 'NORMAL';
 
+  /** Set: users and messages live in this PostgreSQL database instead of the SQLite file. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, {
+    message: 'DATABASE_URL must be a postgres:// or postgresql:// connection URL',
+  })
+  DATABASE_URL: string | undefined = undefined;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  DATABASE_POOL_SIZE = 10;
+
   @Transform(toInt)
   @IsInt()
   @Min(100)

@@ -10,6 +10,14 @@ import { ConfigError } from './config-error.js';
  * Two processes sharing SQLite on the in-process bus are refused later, by the instance lock.
  */
 export function checkLayout(config: AppConfig, vars: Record<string, string | undefined>): void {
+  // PostgreSQL is for many processes, and nothing can stop a second host from using the same
+  // database: each would push only to its own sockets.
+  if (config.storage.driver === 'postgres' && config.bus.driver === 'local') {
+    throw new ConfigError(
+      "DATABASE_URL needs REDIS_URL: processes sharing PostgreSQL reach each other's sockets only over Redis. " +
+        'Set REDIS_URL, or leave DATABASE_URL unset to run one process on SQLite.',
+    );
+  }
   // PM2 marks its cluster workers so; every worker would hold sockets no other worker can reach.
   if (vars.exec_mode === 'cluster_mode' && config.bus.driver === 'local') {
     throw new ConfigError(

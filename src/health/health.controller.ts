@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { MessageBus } from '../bus/message.bus.js';
 import { MessageStore } from '../storage/message.store.js';
 import { UserStore } from '../storage/user.store.js';
 
@@ -12,13 +13,20 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly users: UserStore,
     private readonly messages: MessageStore,
+    private readonly bus: MessageBus,
   ) {}
 
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: '200 while the database answers, 503 otherwise' })
+  @ApiOperation({
+    summary: '200 while the database answers, 503 otherwise',
+    description:
+      '`bus.connected` says whether pushes reach the other processes right now. A bus outage does not ' +
+      'make the process unhealthy: sends are still stored, and pushes catch up when the bus is back.',
+  })
   check() {
     return this.health.check([
+      () => this.indicators.check('bus').up({ connected: this.bus.connected() }),
       () =>
         this.indicators
           .check('database')

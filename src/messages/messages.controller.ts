@@ -27,6 +27,7 @@ export class MessagesController {
     404: 'recipient_id is not a registered user',
     413: 'the body is larger than 64 KiB',
     429: 'the recipient already has MAX_QUEUED_PER_USER undelivered messages, or the sender passed RATE_LIMIT_SEND (then with Retry-After)',
+    503: 'the database cannot be reached; nothing was accepted, retry after the Retry-After seconds',
   })
   async send(@Body() body: SendMessageDto): Promise<SendResultDto> {
     const { delivery } = await this.messages.send({

@@ -125,9 +125,11 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
         `Socket authenticated for ${user.id}${frame.resume ? `, resuming after ${frame.since ?? 'the start'}` : ''}`,
       );
       this.connections.assign(connection, user.id);
+      // Where the catch-up starts is fixed now, as the socket is authenticated: a message that
+      // comes later reaches this socket even if another socket of the user gets it first.
+      const start = frame.resume ? (frame.since ?? null) : await this.tracker.deliveredThrough(user.id);
       // News published from here on reaches this process before the catch-up reads the store.
       await this.bus.watch(user.id);
-      const start = frame.resume ? (frame.since ?? null) : await this.tracker.deliveredThrough(user.id);
       await connection.catchUp(start);
     } catch (error) {
       this.logger.error(`Could not serve a connection: ${(error as Error).message}`);

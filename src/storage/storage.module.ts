@@ -1,24 +1,23 @@
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { MessageStore } from './message.store.js';
-import { SqliteDatabase } from './sqlite/sqlite-database.js';
-import { SqliteMessageStore } from './sqlite/sqlite-message.store.js';
-import { SqliteUserStore } from './sqlite/sqlite-user.store.js';
+import { StorageEngine } from './storage-engine.js';
 import { UserStore } from './user.store.js';
 
 /**
- * Picks the storage adapters for the configured driver. Services depend on UserStore and
- * MessageStore only; a new engine is a new pair of adapters here.
+ * Picks the storage adapters for the configured driver: the embedded SQLite file by default,
+ * PostgreSQL when DATABASE_URL is set. Services depend on UserStore and MessageStore only; a
+ * new engine is a new pair of adapters in StorageEngine.
  */
 @Module({
   providers: [
     {
-      provide: SqliteDatabase,
+      provide: StorageEngine,
       inject: [AppConfig],
-      useFactory: ({ storage }: AppConfig) => SqliteDatabase.open(storage),
+      useFactory: ({ storage }: AppConfig) => StorageEngine.open(storage),
     },
-    { provide: UserStore, inject: [SqliteDatabase], useFactory: (db: SqliteDatabase) => new SqliteUserStore(db) },
-    { provide: MessageStore, inject: [SqliteDatabase], useFactory: (db: SqliteDatabase) => new SqliteMessageStore(db) },
+    { provide: UserStore, inject: [StorageEngine], useFactory: (engine: StorageEngine) => engine.users },
+    { provide: MessageStore, inject: [StorageEngine], useFactory: (engine: StorageEngine) => engine.messages },
   ],
   exports: [UserStore, MessageStore],
 })

@@ -21,6 +21,7 @@ export class UsersController {
     409: 'the name is taken (compared without regard to case) or reserved',
     413: 'the body is larger than 64 KiB',
     429: 'this client address registered RATE_LIMIT_CREATE users already; see Retry-After',
+    503: 'the database cannot be reached; retry after the Retry-After seconds',
   })
   async create(@Body() { name }: CreateUserDto): Promise<CreatedUserDto> {
     const { id } = await this.users.create(name);
@@ -30,6 +31,7 @@ export class UsersController {
   @Get('list')
   @ApiOperation({ summary: 'Every registered user, name to id' })
   @ApiOkResponse({ type: UserDirectoryDto })
+  @ApiErrorResponses({ 503: 'the database cannot be reached; retry after the Retry-After seconds' })
   async list(): Promise<StreamableFile> {
     // The body is kept ready-encoded between requests; handing it over as-is skips JSON.stringify.
     const body = await this.users.directoryJson();

@@ -48,7 +48,7 @@ describe('operations', () => {
     const res = await fetch(`${server.baseUrl}/docs-json`);
     const doc = (await res.json()) as { paths: Record<string, Record<string, { responses: object }>> };
     expect(Object.keys(doc.paths['/api/messages/send'].post.responses).sort()).toEqual(
-      ['200', '400', '401', '404', '413', '429'].sort(),
+      ['200', '400', '401', '404', '413', '429', '503'].sort(),
     );
     expect(Object.keys(doc.paths['/api/users/create'].post.responses).sort()).toEqual([
       '201',
@@ -56,7 +56,9 @@ describe('operations', () => {
       '409',
       '413',
       '429',
+      '503',
     ]);
+    expect(Object.keys(doc.paths['/api/users/list'].get.responses).sort()).toEqual(['200', '503']);
     expect((await fetch(`${server.baseUrl}/docs`)).status).toBe(200);
   });
 

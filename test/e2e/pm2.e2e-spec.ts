@@ -1,52 +1,22 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.js';
+import { Pm2Daemon } from '../support/pm2-daemon.js';
 import { WsClient } from '../support/ws-client.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const PM2 = join(ROOT, 'node_modules/pm2/bin/pm2');
-const run = promisify(execFile);
-
-interface PmApp {
-  name: string;
-  pid: number;
-  pm2_env: { status: string; restart_time: number };
-}
-
-/** The shipped ecosystem file, run by a real PM2 daemon of its own (PM2_HOME in a temp dir). */
+/** The shipped ecosystem file, one process (its default layout), run by a real PM2 daemon. */
 describe('under PM2 (ecosystem.config.cjs)', () => {
-  const home = mkdtempSync(join(tmpdir(), 'cohora-pm2-'));
-  const env = { ...process.env, PM2_HOME: join(home, 'pm2') };
-  const pm2 = (...args: string[]) => run(process.execPath, [PM2, ...args], { env, cwd: ROOT });
+  const daemon = new Pm2Daemon();
   let baseUrl = '';
 
   beforeAll(async () => {
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    const shipped = createRequire(import.meta.url)(join(ROOT, 'ecosystem.config.cjs')) as { apps: object[] };
-    const app = {
-      ...shipped.apps[0],
-      name: 'cohora-test',
-      script: join(ROOT, 'dist/main.js'),
-      cwd: ROOT,
-      env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(home, 'data'), LOG_LEVEL: 'warn' },
-    };
-    const file = join(home, 'ecosystem.config.cjs');
-    writeFileSync(file, `module.exports = ${JSON.stringify({ apps: [app] })};`);
-    await pm2('start', file);
+    await daemon.startShipped('cohora-test', 'single', { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
   }, 60_000);
 
-  afterAll(async () => {
-    await pm2('kill').catch(() => undefined);
-    rmSync(home, { recursive: true, force: true });
-  });
+  afterAll(() => daemon.kill());
 
-  const list = async () => JSON.parse((await pm2('jlist')).stdout) as PmApp[];
+  const list = () => daemon.list();
   const post = async (path: string, body: unknown) => {
     const res = await fetch(baseUrl + path, { method: 'POST', body: JSON.stringify(body) });
     return (await res.json()) as Record<string, string>;
@@ -66,7 +36,7 @@ describe('under PM2 (ecosystem.config.cjs)', () => {
     const before = await socket.nextFrame();
     const [{ pid }] = await list();
 
-    await pm2('reload', 'cohora-test');
+    await daemon.pm2('reload', 'cohora-test');
     expect((await socket.closed(10_000)).code).toBe(1012);
     const [after] = await list();
     expect(after.pid).not.toBe(pid);
@@ -79,14 +49,3 @@ describe('under PM2 (ecosystem.config.cjs)', () => {
     resumed.close();
   }, 60_000);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}

@@ -29,12 +29,12 @@ describe('a Redis outage under two processes', () => {
 
   it('stores sends while Redis is down, then catches connected sockets up when it is back', async () => {
     const [alice, bob] = [await a.api.createUser('alice'), await a.api.createUser('bob')];
-    const tab = await a.api.connect(bob.id);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const tab = await a.api.connectLive(bob.id);
     expect((await b.api.send(bob.id, 'before', alice.id)).body.delivery).toBe('delivered');
     expect((await tab.nextFrame()).message).toBe('before');
 
     await redis.stop();
+    await until(async () => (await b.api.get('/health')).body.details.bus.connected === false);
     // Through the other process: stored, but nobody can be told, so honestly "queued".
     const during = Array.from({ length: 10 }, (_, i) => `during ${i}`);
     for (const text of during) {
@@ -52,6 +52,7 @@ describe('a Redis outage under two processes', () => {
     expect(tab.isClosed).toBe(false);
 
     // Pushes flow again across processes, and both processes are still healthy.
+    await Promise.all([a.api.busConnected(), b.api.busConnected()]);
     expect((await b.api.send(bob.id, 'after', alice.id)).body.delivery).toBe('delivered');
     expect((await tab.nextFrame()).message).toBe('after');
     for (const server of [a, b]) expect((await server.api.get('/health')).status).toBe(200);
@@ -59,7 +60,7 @@ describe('a Redis outage under two processes', () => {
 
   it('delivers at once, while Redis is down, through the process that holds the socket', async () => {
     const [alice, bob] = [await a.api.createUser('carol'), await a.api.createUser('dave')];
-    const tab = await a.api.connect(bob.id);
+    const tab = await a.api.connectLive(bob.id);
     await redis.stop();
     try {
       const res = await a.api.send(bob.id, 'local', alice.id);
@@ -67,6 +68,14 @@ describe('a Redis outage under two processes', () => {
       expect((await tab.nextFrame()).message).toBe('local');
     } finally {
       await redis.restart();
+      await Promise.all([a.api.busConnected(), b.api.busConnected()]);
     }
   });
 });
+
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  for (const deadline = Date.now() + 5_000; !(await condition());) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

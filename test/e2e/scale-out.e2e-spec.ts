@@ -4,25 +4,45 @@ import type { ApiClient } from '../support/api-client.js';
 import { SHARED_REDIS_URL, uniqueRedisPrefix } from '../support/redis-server.js';
 import { ServerProcess } from '../support/server-process.js';
 import { tempDataDir } from '../support/test-app.js';
+import { TestSchema } from '../support/test-schema.js';
+
+/** The two multi-process layouts: what differs is where the data lives. */
+const LAYOUTS = [
+  {
+    name: 'one SQLite file (one host)',
+    setUp: () => Promise.resolve({ env: {}, tearDown: () => Promise.resolve() }),
+  },
+  {
+    name: 'PostgreSQL (many hosts)',
+    setUp: async () => {
+      const schema = await TestSchema.create();
+      return { env: { DATABASE_URL: schema.url }, tearDown: () => schema.drop() };
+    },
+  },
+];
 
 /**
- * Two real cohora processes sharing one SQLite file and one Redis bus (the one-host cluster
- * layout): every PROTOCOL.md rule must hold whichever process a client talks to.
+ * Two real cohora processes on one Redis bus and one store: every PROTOCOL.md rule must hold
+ * whichever process a client talks to.
  */
-describe('two processes on one SQLite file and the Redis bus', () => {
+describe.each(LAYOUTS)('two processes on the Redis bus and $name', ({ setUp }) => {
   const dataDir = tempDataDir();
   let processes: ServerProcess[];
   let a: ApiClient;
   let b: ApiClient;
+  let tearDown: () => Promise<void>;
 
   beforeAll(async () => {
-    const env = { DATA_DIR: dataDir, REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix() };
+    const layout = await setUp();
+    tearDown = layout.tearDown;
+    const env = { DATA_DIR: dataDir, REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix(), ...layout.env };
     processes = await Promise.all([ServerProcess.start(env), ServerProcess.start(env)]);
     [a, b] = processes.map((process) => process.api);
   });
   afterAll(async () => {
     for (const process of processes ?? []) process.api.terminateSockets();
     await Promise.all((processes ?? []).map((process) => process.stop()));
+    await tearDown?.();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -31,8 +51,7 @@ describe('two processes on one SQLite file and the Redis bus', () => {
 
   it('pushes a message sent through one process to a socket held by the other, and says delivered', async () => {
     const [alice, bob] = [await user('alice'), await user('bob')];
-    const tab = await a.connect(bob.id);
-    await settle();
+    const tab = await a.connectLive(bob.id);
     const res = await b.send(bob.id, 'across', alice.id);
     expect(res.status).toBe(200);
     expect(res.body.delivery).toBe('delivered');
@@ -67,8 +86,7 @@ describe('two processes on one SQLite file and the Redis bus', () => {
 
   it('keeps per-pair order when one sender alternates between the processes', async () => {
     const [alice, bob] = [await user('alice'), await user('bob')];
-    const tab = await a.connect(bob.id);
-    await settle();
+    const tab = await a.connectLive(bob.id);
     for (let i = 0; i < 100; i++) {
       const res = await (i % 2 ? a : b).send(bob.id, `m${i}`, alice.id);
       expect(res.status).toBe(200);
@@ -80,8 +98,7 @@ describe('two processes on one SQLite file and the Redis bus', () => {
   it('keeps every pair in order, with no loss or double, when senders hit both processes at once', async () => {
     const bob = await user('bob');
     const senders = [await user('s'), await user('s'), await user('s'), await user('s')];
-    const tab = await b.connect(bob.id);
-    await settle();
+    const tab = await b.connectLive(bob.id);
     await Promise.all(
       senders.map(async (sender, s) => {
         for (let i = 0; i < 50; i++)
@@ -100,8 +117,10 @@ describe('two processes on one SQLite file and the Redis bus', () => {
 
   it('sends every frame to a user connected to both processes at once', async () => {
     const bob = await user('bob');
-    const [onA, onB] = [await a.connect(bob.id), await b.connect(bob.id)];
-    await settle();
+    const onA = await a.connectLive(bob.id);
+    const onB = await b.connectLive(bob.id);
+    // The second socket's probe reached the first one too.
+    expect((await onA.nextFrame()).message).toMatch(/^probe /);
     for (let i = 0; i < 20; i++) await (i % 2 ? a : b).send(bob.id, `both${i}`);
     const expected = Array.from({ length: 20 }, (_, i) => `both${i}`);
     expect((await onA.nextFrames(20)).map((frame) => frame.message)).toEqual(expected);
@@ -110,8 +129,7 @@ describe('two processes on one SQLite file and the Redis bus', () => {
 
   it('resumes with since on the other process, replaying what came after', async () => {
     const bob = await user('bob');
-    const first = await a.connect(bob.id);
-    await settle();
+    const first = await a.connectLive(bob.id);
     await a.send(bob.id, 'before');
     const held = await first.nextFrame();
     first.close();
@@ -122,8 +140,3 @@ describe('two processes on one SQLite file and the Redis bus', () => {
     expect((await again.nextFrames(2)).map((frame) => frame.message)).toEqual(['while away', 'also while away']);
   });
 });
-
-/** Lets a just-authenticated socket's subscription reach Redis, so the next send counts it as delivered. */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 100));
-}

@@ -70,6 +70,33 @@ export class ApiClient {
     return client;
   }
 
+  /**
+   * Connects as `id` and returns once the server has authenticated the socket and subscribed
+   * it to news from other processes: a probe message sent through this same server arrives
+   * first (probes from earlier calls may come before it; all of them are taken). The spec's
+   * server sends no acknowledgement to wait for instead.
+   */
+  async connectLive(id: string): Promise<WsClient> {
+    const client = await this.connect(id);
+    const probe = `probe ${Math.random()}`;
+    await this.send(id, probe);
+    for (;;) {
+      const { message } = await client.nextFrame();
+      if (message === probe) return client;
+      if (!message.startsWith('probe ')) throw new Error(`expected only probes before ${probe}, got ${message}`);
+    }
+  }
+
+  /** Resolves once /health says the bus reaches the other processes. */
+  async busConnected(timeoutMs = 15_000): Promise<void> {
+    for (const deadline = Date.now() + timeoutMs; ;) {
+      const { body } = await this.get<{ details?: { bus?: { connected?: boolean } } }>('/health');
+      if (body.details?.bus?.connected) return;
+      if (Date.now() > deadline) throw new Error('the bus did not reconnect');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** Cuts every socket this client opened. */
   terminateSockets(): void {
     for (const socket of this.sockets) socket.socket.terminate();

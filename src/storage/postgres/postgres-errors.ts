@@ -1,0 +1,49 @@
+import { StoreUnavailableError } from '../../common/domain-errors.js';
+
+/** Socket errors: the server is down, unreachable, or went away. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * SQLSTATE classes that say "not now" rather than "not this": 08 connection exception,
+ * 40 transaction rollback (deadlock, serialization; left after retries), 53 insufficient
+ * resources (too many connections), 57 operator intervention (admin shutdown, statement
+ * timeout), 58 system error.
+ */
+const TRANSIENT_CLASSES = new Set(['08', '40', '53', '57', '58']);
+
+/** node-postgres reports a lost or late connection in words, without a code. */
+const DRIVER_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|not queryable|Cannot use a pool after calling end/;
+
+/** The SQLSTATE of an error the server sent, if it is one. */
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** Whether `error` means the database cannot serve now, as opposed to a bug or a refused statement. */
+export function isUnavailable(error: unknown): boolean {
+  if (error instanceof StoreUnavailableError) return true;
+  // Network codes first: EPIPE has the shape of a SQLSTATE.
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  const state = sqlState(error);
+  if (state) return TRANSIENT_CLASSES.has(state.slice(0, 2));
+  return error instanceof Error && DRIVER_MESSAGES.test(error.message);
+}
+
+/** A deadlock or serialization failure: running the same transaction again is expected to succeed. */
+export function isRetryable(error: unknown): boolean {
+  const state = sqlState(error);
+  return state === '40P01' || state === '40001';
+}
