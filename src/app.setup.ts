@@ -30,6 +30,9 @@ optionally with \`"since": "<message id>"\` (the last message you hold) to resum
 message frames: \`{"from": "Alice", "message": "…", "from_id": "<id or null>", "id": "<message id>", "sent_at": "<ISO 8601>"}\`,
 queued ones first, oldest first, then live ones. Drop duplicates by \`id\`.
 
+**Tokens.** \`POST /api/users/create\` also returns the user's secret \`token\`, once. With AUTH_MODE=token the first
+frame must be \`{"id", "token"}\` and a send must carry \`Authorization: Bearer <token>\`, which names the sender.
+
 Close codes: 4401 unknown or missing id, or a first frame that is not JSON; 4408 no first frame in time;
 4429 the client stopped reading; 4409 the user already holds too many sockets; 1008 too many frames; 1009 frame too large;
 1012 server restarting (reconnect after a random delay); 1011 internal error.

@@ -30,6 +30,7 @@ describe(AppConfig.name, () => {
       shutdownDrainMs: 3_000,
     });
     expect(config.origins.allowed).toEqual([]);
+    expect(config.auth.mode).toBe('open');
     expect(config.rateLimits).toEqual({
       create: { limit: 60, windowMs: 60_000 },
       send: { limit: 300, windowMs: 10_000 },
@@ -126,6 +127,7 @@ describe(AppConfig.name, () => {
     ['RATE_LIMIT_SEND', '300', /RATE_LIMIT_SEND must be a count per duration such as 300\/10s/],
     ['RATE_LIMIT_SEND', '0/1s', /RATE_LIMIT_SEND must be a count per duration/],
     ['RATE_LIMIT_CREATE', '5/forever', /RATE_LIMIT_CREATE must be a count per duration/],
+    ['AUTH_MODE', 'tokens', /AUTH_MODE must be one of the following values: open, token/],
     ['SHUTDOWN_DRAIN_MS', '8000', /SHUTDOWN_DRAIN_MS must not be greater than 6000/],
     ['MAX_SOCKETS_PER_USER', '0', /MAX_SOCKETS_PER_USER must not be less than 1/],
     ['DATABASE_URL', 'mysql://db/cohora', /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ connection URL/],

@@ -39,6 +39,8 @@ export class AppConfig {
     /** Shutdown closes sockets in batches spread over this window (1012). */
     shutdownDrainMs: number;
   };
+  /** open: the spec's rules; token: `/ws` needs `{id, token}` and send needs `Authorization: Bearer`. */
+  readonly auth: { mode: 'open' | 'token' };
   /** Rate limits (null: off): registrations per address, sends per sender, frames per socket. */
   readonly rateLimits: { create: Rate | null; send: Rate | null; wsFrames: Rate | null };
   /** Browser origins allowed on /ws and /api (exact scheme://host:port); empty: no Origin check. */
@@ -78,6 +80,7 @@ export class AppConfig {
       maxConnections: env.MAX_CONNECTIONS,
       shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     };
+    this.auth = { mode: env.AUTH_MODE };
     this.rateLimits = { create: env.RATE_LIMIT_CREATE, send: env.RATE_LIMIT_SEND, wsFrames: env.RATE_LIMIT_WS_FRAMES };
     this.origins = { allowed: parseOrigins(env.ALLOWED_ORIGINS) };
     this.log = { level: env.LOG_LEVEL };

@@ -109,6 +109,10 @@ export class Environment {
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 
+  /** open: the spec (a user id is enough); token: secret tokens on /ws and on send. */
+  @IsIn(['open', 'token'])
+  AUTH_MODE: 'open' | 'token' = 'open';
+
   @IsOptional()
   @Matches(/^\s*https?:\/\/[^\s,/]+\/?\s*(,\s*https?:\/\/[^\s,/]+\/?\s*)*$/, {
     message: 'ALLOWED_ORIGINS must be a comma-separated list of origins such as https://chat.example.com',

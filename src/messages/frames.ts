@@ -20,6 +20,8 @@ export interface AuthFrame {
   since?: string;
   /** Whether the client asked to resume at all. */
   resume: boolean;
+  /** The user's secret token, checked in AUTH_MODE=token (ignored in open mode, as the spec has it). */
+  token?: string;
 }
 
 /** Close codes, each with the reason text sent beside it. */
@@ -59,8 +61,10 @@ export function parseAuthFrame(data: string): AuthFrame | undefined {
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-  const { id, since } = parsed as Record<string, unknown>;
+  const { id, since, token } = parsed as Record<string, unknown>;
   if (typeof id !== 'string' || id.length === 0 || id.length > 128) return undefined;
   const resume = since !== undefined && since !== null;
-  return { id, since: resume ? parseMessageId(since) : undefined, resume };
+  const frame: AuthFrame = { id, since: resume ? parseMessageId(since) : undefined, resume };
+  if (typeof token === 'string') frame.token = token;
+  return frame;
 }

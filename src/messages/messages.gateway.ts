@@ -113,8 +113,12 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
     const frame = parseAuthFrame(rawText(data));
     if (!frame) return this.refuse(connection, Close.Unauthorized, 'invalid_frame');
     try {
-      const user = await this.users.findById(frame.id);
-      if (!user) return this.refuse(connection, Close.Unauthorized, 'unknown_user');
+      const checked =
+        this.config.auth.mode === 'token'
+          ? await this.users.checkToken(frame.id, frame.token)
+          : await this.users.findById(frame.id).then((user) => (user ? { user } : { refused: 'unknown_user' as const }));
+      if ('refused' in checked) return this.refuse(connection, Close.Unauthorized, checked.refused);
+      const { user } = checked;
       if (!connection.isOpen) return;
       // Checked with no await before assign, so two sockets authenticating at once cannot both pass.
       if ((this.connections.forUser(user.id)?.size ?? 0) >= this.config.ws.maxSocketsPerUser) {

@@ -1,10 +1,11 @@
 import type { Request } from 'express';
+import type { User } from '../storage/user.store.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { Rate } from '../config/rate.js';
 
 /** The rate-limited actions over HTTP; each has its own budget, keyed by its own tracker. */
-export type RateLimitedAction = 'create' | 'send';
-export const RATE_LIMITED_ACTIONS: readonly RateLimitedAction[] = ['create', 'send'];
+export type RateLimitedAction = 'create' | 'send' | 'token';
+export const RATE_LIMITED_ACTIONS: readonly RateLimitedAction[] = ['create', 'send', 'token'];
 
 /** Route metadata: which action's budget a request spends (see RateLimited). */
 export const RATE_LIMITED_ACTION = 'cohora:rate-limited-action';
@@ -13,6 +14,7 @@ export const RATE_LIMITED_ACTION = 'cohora:rate-limited-action';
 export const RATE_LIMITED_WHAT: Record<RateLimitedAction, string> = {
   create: 'registrations from this address',
   send: 'messages from this sender',
+  token: 'token rotations from this address',
 };
 
 export interface RateLimitRule {
@@ -23,6 +25,7 @@ export interface RateLimitRule {
 
 /** Set on the request by the token check (AUTH_MODE=token) once a bearer token named the sender. */
 export interface AuthenticatedRequest extends Request {
+  authenticatedSender?: User;
   authenticatedSenderId?: string;
 }
 
@@ -31,12 +34,17 @@ export function clientAddress(req: Request): string {
 }
 
 /**
- * Registrations are counted per client address. Sends are counted per sender: the one a token
+ * Registrations and token rotations (RATE_LIMIT_CREATE, each its own budget) are counted per
+ * client address. Sends are counted per sender: the one a token
  * proved if any, else the claimed `sender_id`, else (anonymous sends) the client address.
  */
 export function rateLimitRules({ rateLimits }: AppConfig): Record<RateLimitedAction, RateLimitRule> {
   return {
     create: {
+      rate: rateLimits.create,
+      tracker: (req) => `address ${clientAddress(req)}`,
+    },
+    token: {
       rate: rateLimits.create,
       tracker: (req) => `address ${clientAddress(req)}`,
     },
