@@ -116,7 +116,9 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
       const checked =
         this.config.auth.mode === 'token'
           ? await this.users.checkToken(frame.id, frame.token)
-          : await this.users.findById(frame.id).then((user) => (user ? { user } : { refused: 'unknown_user' as const }));
+          : await this.users
+              .findById(frame.id)
+              .then((user) => (user ? { user } : { refused: 'unknown_user' as const }));
       if ('refused' in checked) return this.refuse(connection, Close.Unauthorized, checked.refused);
       const { user } = checked;
       if (!connection.isOpen) return;

@@ -53,7 +53,9 @@ export class UsersService {
     const user = await this.findByToken(current);
     if (!user) return undefined;
     const next = issueToken();
-    return (await this.store.rotateToken(user.id, hashToken(current), next.hash)) ? { ...user, token: next.token } : undefined;
+    return (await this.store.rotateToken(user.id, hashToken(current), next.hash))
+      ? { ...user, token: next.token }
+      : undefined;
   }
 
   async findById(id: string): Promise<User | undefined> {
