@@ -72,6 +72,8 @@ export function configureApp(app: NestExpressApplication): void {
   const logger = app.get(AppLogger);
   app.useLogger(logger);
   app.disable('x-powered-by');
+  // Rate limits count per client address: behind a proxy, believe only the proxies configured.
+  app.set('trust proxy', config.http.trustProxy);
   guardAgainstSlowClients(app.getHttpServer(), config);
   // An ETag would hash every response, the whole directory included, for clients that never ask.
   app.set('etag', false);

@@ -10,6 +10,7 @@ describe(AppConfig.name, () => {
       bodyLimitBytes: 65_536,
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
+      trustProxy: false,
     });
     expect(config.storage).toMatchObject({
       driver: 'sqlite',
@@ -68,6 +69,17 @@ describe(AppConfig.name, () => {
       send: null,
       wsFrames: { limit: 2, windowMs: 500 },
     });
+  });
+
+  it('reads TRUST_PROXY as true, a hop count, or a list of addresses and subnets', () => {
+    expect(AppConfig.fromEnv({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+    expect(AppConfig.fromEnv({ TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
+    expect(AppConfig.fromEnv({ TRUST_PROXY: 'loopback, 10.0.0.0/8, ::1' }).http.trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      '::1',
+    ]);
+    expect(() => AppConfig.fromEnv({ TRUST_PROXY: 'the load balancer' })).toThrow(/TRUST_PROXY must be/);
   });
 
   it('refuses a headers timeout longer than the request timeout', () => {

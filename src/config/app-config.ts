@@ -25,6 +25,8 @@ export class AppConfig {
     /** Slow-loris guards: Node's headersTimeout and requestTimeout. */
     headersTimeoutMs: number;
     requestTimeoutMs: number;
+    /** Express's `trust proxy`: whose X-Forwarded-For to believe (false: nobody's). */
+    trustProxy: boolean | number | string[];
   };
   readonly storage: StorageConfig;
   readonly messages: { maxLength: number; maxQueuedPerUser: number; retentionMs: number; pruneIntervalMs: number };
@@ -57,6 +59,7 @@ export class AppConfig {
       bodyLimitBytes: 64 * 1024,
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
     };
     this.storage = env.DATABASE_URL
       ? { driver: 'postgres', dataDir, databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
@@ -115,6 +118,14 @@ export class AppConfig {
     checkLayout(config, vars);
     return config;
   }
+}
+
+/** `true`, a hop count, or a list of addresses, subnets and Express's keywords. */
+function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined) return false;
+  if (value.toLowerCase() === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((entry) => entry.trim());
 }
 
 /** `https://Chat.example.com:443/` → `https://chat.example.com`: the form browsers send. */

@@ -40,6 +40,20 @@ export class Environment {
   @Max(600_000)
   HTTP_REQUEST_TIMEOUT_MS = 30_000;
 
+  /**
+   * Which proxies in front of cohora to believe about the client's address (X-Forwarded-For):
+   * the rate limits count per address. Unset: none, the peer's address is the client's.
+   */
+  @IsOptional()
+  @Matches(
+    /^(true|\d{1,2}|(loopback|linklocal|uniquelocal|[\d.]+(\/\d{1,2})?|[\da-f:]+(\/\d{1,3})?)(\s*,\s*(loopback|linklocal|uniquelocal|[\d.]+(\/\d{1,2})?|[\da-f:]+(\/\d{1,3})?))*)$/i,
+    {
+      message:
+        'TRUST_PROXY must be true, a number of proxies, or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal',
+    },
+  )
+  TRUST_PROXY?: string = undefined;
+
   @IsString()
   @MinLength(1)
   DATA_DIR = './data';

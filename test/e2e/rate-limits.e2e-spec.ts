@@ -61,6 +61,21 @@ describe('rate limits', () => {
     expect(tab.buffered).toEqual([]);
   });
 
+  it('ignores X-Forwarded-For unless TRUST_PROXY names the proxy, so a client cannot dodge the limit', async () => {
+    const create = (app: TestApp, name: string, forwardedFor: string) =>
+      app.request('POST', '/api/users/create', { name }, { 'x-forwarded-for': forwardedFor });
+    const direct = await start({ RATE_LIMIT_CREATE: '2/1m' });
+    const spoofed = [];
+    for (let i = 0; i < 3; i++) spoofed.push((await create(direct, `s${i}`, `203.0.113.${i}`)).status);
+    expect(spoofed).toEqual([201, 201, 429]);
+
+    const proxied = await start({ RATE_LIMIT_CREATE: '2/1m', TRUST_PROXY: 'loopback' });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await create(proxied, `a${i}`, '203.0.113.7')).status);
+    statuses.push((await create(proxied, 'b0', '203.0.113.8')).status);
+    expect(statuses).toEqual([201, 201, 429, 201]);
+  });
+
   it('closes a socket that floods frames after authenticating with 1008, and leaves others alone', async () => {
     const app = await start({ RATE_LIMIT_WS_FRAMES: '3/1s' });
     const bob = await app.createUser('bob');
