@@ -24,6 +24,8 @@ type Phase = 'authenticating' | 'catching-up' | 'live' | 'closed';
  */
 export class ClientConnection {
   userId?: string;
+  /** AUTH_MODE=token: the hash of the token this socket proved; a rotation away from it closes the socket. */
+  tokenHash?: string;
   /** Cleared at every heartbeat, set again by the client's pong. */
   alive = true;
 

@@ -29,6 +29,8 @@ export const Close = {
   /** Shutdown or reload: reconnect after a random delay, and resume with since. */
   ServiceRestart: { code: 1012, reason: 'Service restart: reconnect after a random delay' },
   Unauthorized: { code: 4401, reason: 'Unauthorized' },
+  /** AUTH_MODE=token: the token this socket proved has been replaced (rotate-token). */
+  TokenRotated: { code: 4401, reason: 'Unauthorized: token rotated' },
   AuthTimeout: { code: 4408, reason: 'Authentication timeout' },
   TooSlow: { code: 4429, reason: 'Too slow: reconnect and resume with since' },
   /** The socket sent more frames than RATE_LIMIT_WS_FRAMES allows (a spec client sends one). */

@@ -5,7 +5,8 @@ import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { MessageBus } from '../bus/message.bus.js';
 import { AppConfig } from '../config/app-config.js';
 import { MessageStore, type StoredMessage } from '../storage/message.store.js';
-import { UsersService } from '../users/users.service.js';
+import type { User } from '../storage/user.store.js';
+import { type TokenCheck, UsersService } from '../users/users.service.js';
 import { closeInBatches } from './calm-shutdown.js';
 import { ClientConnection } from './client-connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
@@ -40,6 +41,7 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
 
   onModuleInit(): void {
     this.metrics.countSocketsWith(() => this.connections.size);
+    this.users.onTokenRotated((userId, tokenHash) => this.closeRotatedAway(userId, tokenHash));
     this.bus.attach({
       deliver: (message) => this.deliverLocally(message),
       catchUp: (userId) => this.catchUpLocally(userId),
@@ -113,14 +115,10 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
     const frame = parseAuthFrame(rawText(data));
     if (!frame) return this.refuse(connection, Close.Unauthorized, 'invalid_frame');
     try {
-      const checked =
-        this.config.auth.mode === 'token'
-          ? await this.users.checkToken(frame.id, frame.token)
-          : await this.users
-              .findById(frame.id)
-              .then((user) => (user ? { user } : { refused: 'unknown_user' as const }));
+      const checked = await this.checkCredentials(frame.id, frame.token);
       if ('refused' in checked) return this.refuse(connection, Close.Unauthorized, checked.refused);
       const { user } = checked;
+      connection.tokenHash = checked.tokenHash;
       if (!connection.isOpen) return;
       // Checked with no await before assign, so two sockets authenticating at once cannot both pass.
       if ((this.connections.forUser(user.id)?.size ?? 0) >= this.config.ws.maxSocketsPerUser) {
@@ -141,6 +139,16 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
       this.logger.error(`Could not serve a connection: ${(error as Error).message}`);
       connection.close(Close.InternalError);
     }
+  }
+
+  /** Open mode: the id is enough (the spec). Token mode: the id and that user's token. */
+  private async checkCredentials(
+    id: string,
+    token: string | undefined,
+  ): Promise<TokenCheck | { user: User; tokenHash?: undefined }> {
+    if (this.config.auth.mode === 'token') return this.users.checkToken(id, token);
+    const user = await this.users.findById(id);
+    return user ? { user } : { refused: 'unknown_user' };
   }
 
   private refuse(connection: ClientConnection, reason: CloseReason, metric: AuthFailureReason): void {
@@ -182,7 +190,32 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
   private readonly readFailed = (error: Error): void =>
     this.logger.error(`Could not read messages for a connection: ${error.message}`);
 
+  /** Closes the user's sockets that proved a token other than the current one. */
+  private closeRotatedAway(userId: string, currentHash: string | null): void {
+    for (const connection of this.connections.forUser(userId) ?? []) {
+      if (connection.tokenHash !== undefined && connection.tokenHash !== currentHash) {
+        connection.close(Close.TokenRotated);
+      }
+    }
+  }
+
+  /**
+   * AUTH_MODE=token: a rotation in another process is seen here at the next heartbeat: each
+   * user with sockets here is looked up once. A store that does not answer closes nothing.
+   */
+  private async recheckTokens(): Promise<void> {
+    for (const [userId] of [...this.connections.byUserEntries()]) {
+      try {
+        const current = await this.users.currentTokenHash(userId);
+        this.closeRotatedAway(userId, current ?? null);
+      } catch {
+        return;
+      }
+    }
+  }
+
   private checkHeartbeats(): void {
+    if (this.config.auth.mode === 'token') void this.recheckTokens();
     for (const connection of this.connections) {
       if (!connection.alive) {
         connection.socket.terminate();

@@ -5,7 +5,10 @@ import { parseUserName } from './user-name.js';
 import { hashToken, isPlausibleToken, issueToken, tokenMatches } from './user-token.js';
 
 /** Why a WebSocket's credentials were refused (for metrics): no such user, or a wrong token. */
-export type TokenCheck = { user: User } | { refused: 'unknown_user' | 'bad_token' };
+export type TokenCheck = { user: User; tokenHash: string } | { refused: 'unknown_user' | 'bad_token' };
+
+/** Told when a user's token was replaced in this process, with the new token's hash. */
+export type TokenRotationListener = (userId: string, tokenHash: string) => void;
 
 /** Users are immutable once created, so a positive lookup can be kept; this bounds how many. */
 const CACHED_USERS = 100_000;
@@ -13,6 +16,7 @@ const CACHED_USERS = 100_000;
 @Injectable()
 export class UsersService {
   private readonly byId = new Map<string, User>();
+  private readonly rotationListeners: TokenRotationListener[] = [];
   private catchingUp?: Promise<void>;
   private readonly directory = { version: 0, entries: [] as string[], body: Buffer.from('{"users":{}}') };
 
@@ -42,7 +46,19 @@ export class UsersService {
   async checkToken(id: string, token: string | undefined): Promise<TokenCheck> {
     const credentials = await this.store.findCredentials(id);
     if (!credentials) return { refused: 'unknown_user' };
-    return tokenMatches(token, credentials.tokenHash) ? { user: credentials.user } : { refused: 'bad_token' };
+    return tokenMatches(token, credentials.tokenHash)
+      ? { user: credentials.user, tokenHash: credentials.tokenHash! }
+      : { refused: 'bad_token' };
+  }
+
+  /** The hash of user `id`'s current token (null: none; undefined: no such user). */
+  async currentTokenHash(id: string): Promise<string | null | undefined> {
+    return (await this.store.findCredentials(id))?.tokenHash;
+  }
+
+  /** Hook for the gateway: close sockets that proved a token this process has just replaced. */
+  onTokenRotated(listener: TokenRotationListener): void {
+    this.rotationListeners.push(listener);
   }
 
   /**
@@ -53,9 +69,9 @@ export class UsersService {
     const user = await this.findByToken(current);
     if (!user) return undefined;
     const next = issueToken();
-    return (await this.store.rotateToken(user.id, hashToken(current), next.hash))
-      ? { ...user, token: next.token }
-      : undefined;
+    if (!(await this.store.rotateToken(user.id, hashToken(current), next.hash))) return undefined;
+    for (const listener of this.rotationListeners) listener(user.id, next.hash);
+    return { ...user, token: next.token };
   }
 
   async findById(id: string): Promise<User | undefined> {

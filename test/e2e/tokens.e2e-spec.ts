@@ -143,6 +143,21 @@ describe('AUTH_MODE=token on one process', () => {
     expect((await tab.nextFrame()).message).toBe('reaches the new token');
   });
 
+  it('closes the sockets that proved the old token when it is rotated, and keeps the new token’s', async () => {
+    const [erin, frank] = [await user('erin'), await user('frank')];
+    const old = await app.connectWithToken(erin.id, erin.token);
+    await app.sendWithToken(frank.token, erin.id, 'before');
+    await old.nextFrame();
+    const rotated = await app.request('POST', '/api/users/rotate-token', undefined, {
+      authorization: `Bearer ${erin.token}`,
+    });
+    expect(await old.closed()).toEqual({ code: 4401, reason: 'Unauthorized: token rotated' });
+    const fresh = await app.connectWithToken(erin.id, rotated.body.token);
+    await app.sendWithToken(frank.token, erin.id, 'after');
+    expect((await fresh.nextFrame()).message).toBe('after');
+    expect(fresh.isClosed).toBe(false);
+  });
+
   it('lets exactly one of several rotations with the same token win', async () => {
     const carol = await user('carol');
     const results = await Promise.all(
@@ -185,6 +200,8 @@ describe('AUTH_MODE=token across two processes on one store and Redis', () => {
   beforeAll(async () => {
     // LOG_LEVEL=trace: everything cohora can log, so that a token in any line would show.
     const env = {
+      // Short heartbeats: a rotation on one process reaches the other's sockets at the next one.
+      HEARTBEAT_INTERVAL_MS: '300',
       DATA_DIR: dataDir,
       REDIS_URL: SHARED_REDIS_URL,
       REDIS_PREFIX: uniqueRedisPrefix(),
@@ -238,6 +255,18 @@ describe('AUTH_MODE=token across two processes on one store and Redis', () => {
     const old = await b.connectWithToken(carol.id, carol.token);
     expect(await old.closed()).toEqual(UNAUTHORIZED);
     expect((await b.sendWithToken(rotated.body.token, dave.id, 'new')).status).toBe(200);
+  });
+
+  it('closes, within a heartbeat, a socket on the other process that proved a token since rotated', async () => {
+    const erin = await a.createUser('erin');
+    const onB = await b.connectWithToken(erin.id, erin.token);
+    await settle();
+    expect(onB.isClosed).toBe(false);
+    const rotated = await a.request('POST', '/api/users/rotate-token', undefined, {
+      authorization: `Bearer ${erin.token}`,
+    });
+    tokensSeen.push(erin.token, rotated.body.token);
+    expect(await onB.closed(3_000)).toEqual({ code: 4401, reason: 'Unauthorized: token rotated' });
   });
 
   it('never writes a token to the log', () => {
