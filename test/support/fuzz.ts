@@ -28,6 +28,8 @@ export interface FuzzOptions {
   seed: number;
   /** Real user ids, so that some mutated bodies reach the deeper checks. */
   userIds: string[];
+  /** Their real tokens, for the same reason (AUTH_MODE=token). */
+  tokens: string[];
   concurrency?: number;
 }
 
@@ -127,7 +129,7 @@ interface HttpCase {
   headers: Record<string, string>;
 }
 
-function httpCases(userIds: string[]): fc.Arbitrary<HttpCase> {
+function httpCases(userIds: string[], tokens: string[]): fc.Arbitrary<HttpCase> {
   const header = fc.oneof(
     fc.constant({}),
     fc.record({
@@ -173,10 +175,16 @@ interface WsCase {
   frames: { data: string | Buffer; binary: boolean }[];
 }
 
-function wsCases(userIds: string[]): fc.Arbitrary<WsCase> {
+function wsCases(userIds: string[], tokens: string[]): fc.Arbitrary<WsCase> {
   const auth = fc
     .record(
       {
+        token: fc.oneof(
+          fc.constantFrom(...tokens),
+          mutated(fc.constantFrom(...tokens)),
+          anyText,
+          fc.jsonValue({ maxDepth: 1 }),
+        ),
         id: fc.oneof(fc.constantFrom(...userIds), anyText, fc.jsonValue({ maxDepth: 2 })),
         since: fc.option(fc.oneof(anyText, fc.integer(), fc.jsonValue({ maxDepth: 1 }))),
       },
@@ -208,7 +216,7 @@ function wsCases(userIds: string[]): fc.Arbitrary<WsCase> {
  * code outside the documented ones.
  */
 export async function fuzzServer(options: FuzzOptions): Promise<FuzzReport> {
-  const { baseUrl, inputs, seconds, seed, userIds, concurrency = 16 } = options;
+  const { baseUrl, inputs, seconds, seed, userIds, tokens, concurrency = 16 } = options;
   const report: FuzzReport = {
     http: 0,
     raw: 0,
@@ -222,9 +230,9 @@ export async function fuzzServer(options: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now();
   const deadline = started + seconds * 1_000;
   const kinds = fc.oneof(
-    { weight: 85, arbitrary: httpCases(userIds).map((c) => ({ kind: 'http' as const, c })) },
+    { weight: 85, arbitrary: httpCases(userIds, tokens).map((c) => ({ kind: 'http' as const, c })) },
     { weight: 3, arbitrary: rawRequests.map((c) => ({ kind: 'raw' as const, c })) },
-    { weight: 12, arbitrary: wsCases(userIds).map((c) => ({ kind: 'ws' as const, c })) },
+    { weight: 12, arbitrary: wsCases(userIds, tokens).map((c) => ({ kind: 'ws' as const, c })) },
   );
   const fail = (input: string, problem: string) => {
     if (report.failures.length < 50) report.failures.push({ input: input.slice(0, 300), problem });
