@@ -27,8 +27,8 @@ export class CohoraWsAdapter extends WsAdapter {
 
   override create(port: number, options?: ServerOptions & { path?: string; namespace?: string }): WebSocketServer {
     let server: WebSocketServer | undefined = undefined;
-    const verifyClient: VerifyClientCallbackAsync<IncomingMessage> = ({ req }, answer) => {
-      const refusal = this.upgradeCheck.refusal(req, server?.clients.size ?? 0);
+    const verifyClient: VerifyClientCallbackAsync<IncomingMessage> = ({ origin }, answer) => {
+      const refusal = this.upgradeCheck.refusal(origin || undefined, server?.clients.size ?? 0);
       if (refusal) answer(false, refusal.status, refusal.message);
       else answer(true);
     };

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { Metrics } from '../metrics/metrics.js';
 import type { OriginPolicy } from './origin-policy.js';
 
@@ -20,8 +19,9 @@ export class UpgradeCheck {
     private readonly metrics: Metrics,
   ) {}
 
-  refusal(request: IncomingMessage, openConnections: number): UpgradeRefusal | undefined {
-    if (!this.origins.allows(request.headers.origin)) {
+  /** `origin` as ws reads it from the handshake (`Origin`, or `Sec-WebSocket-Origin` for version 8). */
+  refusal(origin: string | undefined, openConnections: number): UpgradeRefusal | undefined {
+    if (!this.origins.allows(origin)) {
       this.metrics.upgradesRefused.inc({ reason: 'origin' });
       return { status: 403, message: 'Origin not allowed' };
     }

@@ -26,6 +26,12 @@ describe('connection-time checks with ALLOWED_ORIGINS set', () => {
     }
   });
 
+  it('judges the origin of a version 8 handshake too, which sends it as Sec-WebSocket-Origin', async () => {
+    await expect(app.open({ protocolVersion: 8, origin: 'https://evil.example' })).rejects.toThrow(/403/);
+    const socket = await app.open({ protocolVersion: 8, origin: ALLOWED });
+    socket.close();
+  });
+
   it('accepts an upgrade from a listed origin, and from clients that send no Origin', async () => {
     const bob = await user('bob');
     for (const options of [{ origin: ALLOWED }, { origin: 'http://localhost:5173' }, {}]) {
