@@ -9,7 +9,7 @@ import { AppConfig } from './config/app-config.js';
 import { AppLogger } from './logging/app-logger.js';
 import { requestLogger } from './logging/request-logger.js';
 import { Metrics } from './metrics/metrics.js';
-import { countRefusedSends } from './metrics/refused-sends.middleware.js';
+import { countRefusedSends } from './metrics/refused-sends.js';
 import { refuseDeepJson } from './security/json-depth.js';
 import { refuseForeignOrigins } from './security/foreign-origin.middleware.js';
 import { OriginPolicy } from './security/origin-policy.js';
@@ -79,7 +79,6 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('etag', false);
   app.use(requestLogger(logger.pino));
   const metrics = app.get(Metrics);
-  app.use('/api/messages/send', countRefusedSends(metrics));
   // Bodies are read as JSON whatever their Content-Type says: `curl -d` sends a form type.
   // Deeply nested bodies are refused before parsing: validation would overflow the stack on them.
   // (Nest's useBodyParser does the same app.use, but its types leave `verify` out.)
@@ -96,7 +95,7 @@ export function configureApp(app: NestExpressApplication): void {
     app.use('/api', refuseForeignOrigins(origins));
   }
   app.useWebSocketAdapter(new CohoraWsAdapter(app, new UpgradeCheck(origins, config.ws.maxConnections, metrics)));
-  app.useGlobalFilters(new DomainErrorFilter());
+  app.useGlobalFilters(new DomainErrorFilter(countRefusedSends(metrics)));
   app.useGlobalPipes(validationPipe());
   const openApi = new DocumentBuilder().setTitle('cohora').setDescription(WEBSOCKET_PROTOCOL).build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));

@@ -40,6 +40,14 @@ export class SenderMismatchError extends DomainError {
   }
 }
 
+/** ALLOWED_ORIGINS is set and a browser sent the request from another origin. */
+export class ForeignOriginError extends DomainError {
+  readonly status = 403;
+  constructor() {
+    super('Origin not allowed');
+  }
+}
+
 export class RecipientNotFoundError extends DomainError {
   readonly status = 404;
   constructor(recipientId: string) {

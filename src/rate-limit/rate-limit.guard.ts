@@ -10,6 +10,14 @@ import { RATE_LIMITED_ACTION, RATE_LIMITED_WHAT, type RateLimitedAction } from '
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  /** A limit set to `off` costs one metadata lookup, not the library's loop over every throttler. */
+  override canActivate(context: ExecutionContext): Promise<boolean> {
+    const action = this.reflector.get<RateLimitedAction | undefined>(RATE_LIMITED_ACTION, context.getHandler());
+    const throttler = this.throttlers.find(({ name }) => name === action);
+    if (throttler?.skipIf?.(context)) return Promise.resolve(true);
+    return super.canActivate(context);
+  }
+
   protected override throwThrottlingException(context: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {
     const action = this.reflector.get<RateLimitedAction | undefined>(RATE_LIMITED_ACTION, context.getHandler());
     const retryAfter = detail.timeToBlockExpire;

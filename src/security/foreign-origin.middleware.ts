@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { errorBody } from '../common/domain-error.filter.js';
+import { ForeignOriginError } from '../common/domain-errors.js';
 import type { OriginPolicy } from './origin-policy.js';
 
 /**
@@ -8,8 +8,7 @@ import type { OriginPolicy } from './origin-policy.js';
  * cohora reads as JSON, would still be acted on.
  */
 export function refuseForeignOrigins(policy: OriginPolicy) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (policy.allows(req.headers.origin)) return next();
-    res.status(403).json(errorBody(403, 'Origin not allowed'));
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    next(policy.allows(req.headers.origin) ? undefined : new ForeignOriginError());
   };
 }

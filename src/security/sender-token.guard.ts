@@ -18,8 +18,11 @@ export class SenderTokenGuard implements CanActivate {
     private readonly users: UsersService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.config.auth.mode === 'open') return true;
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    return this.config.auth.mode === 'open' || this.authenticate(context);
+  }
+
+  private async authenticate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = req.headers.authorization;
     const token = bearerToken(header);

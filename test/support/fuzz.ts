@@ -145,6 +145,8 @@ function httpCases(userIds: string[], tokens: string[]): fc.Arbitrary<HttpCase> 
         fc.constant('Bearer '),
         fc.base64String().map((s) => `Bearer ${s}`),
         fc.constant('Basic Zm9vOmJhcg=='),
+        fc.constantFrom(...tokens).map((token) => `Bearer ${token}`),
+        mutated(fc.constantFrom(...tokens)).map((token) => `Bearer ${token}`),
       ),
     }),
     fc.record({ origin: fc.constantFrom('https://evil.example', 'null', 'https://chat.example.com') }),
