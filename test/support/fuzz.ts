@@ -280,8 +280,9 @@ async function fuzzHttp(
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
-    // fetch itself refuses some inputs (a malformed header value): not the server's doing.
-    if (error instanceof TypeError && !(error.cause instanceof Error && 'code' in error.cause)) return;
+    // fetch itself refuses some inputs (a malformed header value) before sending: not the server's doing.
+    const code = (error as { cause?: { code?: unknown } }).cause?.code;
+    if (error instanceof TypeError && (code === undefined || code === 'UND_ERR_INVALID_ARG')) return;
     return fail(input, `no answer: ${String((error as Error).cause ?? error)}`);
   }
   const text = await res.text();
