@@ -41,7 +41,8 @@ module.exports = {
       // it stops the worker being replaced.
       wait_ready: true,
       listen_timeout: 15000,
-      // Shutdown closes sockets, lets keep-alive clients finish, and is over within 9 s; then PM2 may SIGKILL.
+      // Shutdown closes sockets with 1012 over SHUTDOWN_DRAIN_MS, lets keep-alive clients finish, and is over
+      // within 9 s; then PM2 may SIGKILL.
       kill_timeout: 12000,
       max_memory_restart: '1G',
       env: {

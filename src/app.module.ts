@@ -3,9 +3,11 @@ import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MessagesModule } from './messages/messages.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({
-  imports: [ConfigModule, LoggingModule, UsersModule, MessagesModule, HealthModule],
+  imports: [ConfigModule, LoggingModule, MetricsModule, RateLimitModule, UsersModule, MessagesModule, HealthModule],
 })
 export class AppModule {}

@@ -107,7 +107,9 @@ function listen(address: string, bus: string): Promise<Holding> {
       socket.write(`${bus}\n`);
     });
     server.once('error', reject);
-    server.listen(address, () => {
+    // Exclusive: in a cluster worker (PM2 cluster mode) a plain listen is handed to the primary,
+    // which would hold the lock for every worker at once and never answer `ask`.
+    server.listen({ path: address, exclusive: true }, () => {
       server.off('error', reject);
       // The lock must never keep the process alive by itself.
       server.unref();

@@ -8,7 +8,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { DomainError } from './domain-errors.js';
 
 /** Nest's error shape, which every cohora HTTP error follows (some add fields of their own). */
@@ -28,9 +28,14 @@ export interface ErrorBody {
 export class DomainErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  /** `onError` hears of every error answer, e.g. to count refusals (metrics). */
+  constructor(private readonly onError: (request: Request, status: number) => void = () => undefined) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
     const body = this.toBody(exception);
+    this.onError(http.getRequest<Request>(), body.statusCode);
     if (response.headersSent) {
       response.end();
       return;

@@ -20,6 +20,34 @@ export class UnknownSenderError extends DomainError {
   }
 }
 
+/** AUTH_MODE=token: the request carries no token, or one that is nobody's. */
+export class InvalidTokenError extends DomainError {
+  readonly status = 401;
+  constructor(given: boolean) {
+    super(
+      given
+        ? 'The token is not valid'
+        : 'A token is required: send Authorization: Bearer <the token POST /api/users/create returned>',
+    );
+  }
+}
+
+/** AUTH_MODE=token: `sender_id` names someone other than the token's user. */
+export class SenderMismatchError extends DomainError {
+  readonly status = 403;
+  constructor() {
+    super("sender_id does not match the token's user");
+  }
+}
+
+/** ALLOWED_ORIGINS is set and a browser sent the request from another origin. */
+export class ForeignOriginError extends DomainError {
+  readonly status = 403;
+  constructor() {
+    super('Origin not allowed');
+  }
+}
+
 export class RecipientNotFoundError extends DomainError {
   readonly status = 404;
   constructor(recipientId: string) {

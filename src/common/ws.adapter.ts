@@ -1,11 +1,15 @@
+import type { IncomingMessage } from 'node:http';
+import type { INestApplicationContext } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
-import type { WebSocket, WebSocketServer } from 'ws';
+import type { ServerOptions, VerifyClientCallbackAsync, WebSocket, WebSocketServer } from 'ws';
+import type { UpgradeCheck } from '../security/upgrade-check.js';
 
 /**
- * Nest's ws adapter with two changes. A gateway without `@SubscribeMessage` handlers (cohora's
+ * Nest's ws adapter with three changes. Each upgrade passes `UpgradeCheck` (origin, connection
+ * cap) before the socket exists. A gateway without `@SubscribeMessage` handlers (cohora's
  * reads its one inbound frame itself) gets no per-socket message pipeline: Nest would otherwise
  * build an rxjs chain and parse every frame for each of thousands of idle sockets. And a
  * client's protocol mistakes are logged as warnings, not errors, so a misbehaving client cannot
@@ -13,6 +17,24 @@ import type { WebSocket, WebSocketServer } from 'ws';
  */
 export class CohoraWsAdapter extends WsAdapter {
   private readonly clientLogger = new Logger('WebSocket');
+
+  constructor(
+    app: INestApplicationContext,
+    private readonly upgradeCheck: UpgradeCheck,
+  ) {
+    super(app);
+  }
+
+  override create(port: number, options?: ServerOptions & { path?: string; namespace?: string }): WebSocketServer {
+    let server: WebSocketServer | undefined = undefined;
+    const verifyClient: VerifyClientCallbackAsync<IncomingMessage> = ({ origin }, answer) => {
+      const refusal = this.upgradeCheck.refusal(origin || undefined, server?.clients.size ?? 0);
+      if (refusal) answer(false, refusal.status, refusal.message);
+      else answer(true);
+    };
+    server = super.create(port, { ...options, verifyClient }) as WebSocketServer;
+    return server;
+  }
 
   override bindMessageHandlers(
     client: WebSocket,

@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ConfigError } from './config-error.js';
 import { Environment, type LogLevel } from './environment.js';
+import type { Rate } from './rate.js';
 import { checkLayout } from './layout.js';
 
 export { ConfigError };
@@ -17,17 +18,49 @@ export type StorageConfig =
  * needed: nothing else reads `process.env`.
  */
 export class AppConfig {
-  readonly http: { port: number; host: string; bodyLimitBytes: number };
+  readonly http: {
+    port: number;
+    host: string;
+    bodyLimitBytes: number;
+    /** Slow-loris guards: Node's headersTimeout and requestTimeout. */
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    /** Express's `trust proxy`: whose X-Forwarded-For to believe (false: nobody's). */
+    trustProxy: boolean | number | string[];
+  };
   readonly storage: StorageConfig;
   readonly messages: { maxLength: number; maxQueuedPerUser: number; retentionMs: number; pruneIntervalMs: number };
-  readonly ws: { authTimeoutMs: number; heartbeatIntervalMs: number; maxBufferedBytes: number };
+  readonly ws: {
+    authTimeoutMs: number;
+    heartbeatIntervalMs: number;
+    maxBufferedBytes: number;
+    /** Sockets one user may hold in one process; one more is closed with 4409. */
+    maxSocketsPerUser: number;
+    /** Sockets one process holds at most; past it, upgrades are refused with 503. */
+    maxConnections: number;
+    /** Shutdown closes sockets in batches spread over this window (1012). */
+    shutdownDrainMs: number;
+  };
+  /** open: the spec's rules; token: `/ws` needs `{id, token}` and send needs `Authorization: Bearer`. */
+  readonly auth: { mode: 'open' | 'token' };
+  /** Rate limits (null: off): registrations per address, sends per sender, frames per socket. */
+  readonly rateLimits: { create: Rate | null; send: Rate | null; wsFrames: Rate | null };
+  /** Browser origins allowed on /ws and /api (exact scheme://host:port); empty: no Origin check. */
+  readonly origins: { allowed: readonly string[] };
   readonly log: { level: LogLevel };
   /** How pushes reach the process holding a recipient's sockets: see src/bus. */
   readonly bus: { driver: 'local' } | { driver: 'redis'; url: string; prefix: string };
 
   constructor(env: Environment) {
     const dataDir = resolve(env.DATA_DIR);
-    this.http = { port: env.PORT, host: env.HOST, bodyLimitBytes: 64 * 1024 };
+    this.http = {
+      port: env.PORT,
+      host: env.HOST,
+      bodyLimitBytes: 64 * 1024,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    };
     this.storage = env.DATABASE_URL
       ? { driver: 'postgres', dataDir, databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
       : {
@@ -46,7 +79,13 @@ export class AppConfig {
       authTimeoutMs: env.AUTH_TIMEOUT_MS,
       heartbeatIntervalMs: env.HEARTBEAT_INTERVAL_MS,
       maxBufferedBytes: env.MAX_SOCKET_BUFFER_BYTES,
+      maxSocketsPerUser: env.MAX_SOCKETS_PER_USER,
+      maxConnections: env.MAX_CONNECTIONS,
+      shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     };
+    this.auth = { mode: env.AUTH_MODE };
+    this.rateLimits = { create: env.RATE_LIMIT_CREATE, send: env.RATE_LIMIT_SEND, wsFrames: env.RATE_LIMIT_WS_FRAMES };
+    this.origins = { allowed: parseOrigins(env.ALLOWED_ORIGINS) };
     this.log = { level: env.LOG_LEVEL };
     this.bus = env.REDIS_URL ? { driver: 'redis', url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : { driver: 'local' };
   }
@@ -62,13 +101,37 @@ export class AppConfig {
     if (error) {
       const constraints = error.constraints ?? {};
       // Report the type rule before range rules: "must be an integer", not "must not be greater".
-      const rule = constraints.isInt ?? constraints.isIn ?? constraints.isString ?? Object.values(constraints)[0];
+      const rule =
+        constraints.isInt ??
+        constraints.isIn ??
+        constraints.isString ??
+        constraints.isRate ??
+        Object.values(constraints)[0];
       throw new ConfigError(`${rule} (got ${JSON.stringify(withoutPassword(given[error.property]))})`);
+    }
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+      throw new ConfigError(
+        `HTTP_HEADERS_TIMEOUT_MS must not be greater than HTTP_REQUEST_TIMEOUT_MS (got ${env.HTTP_HEADERS_TIMEOUT_MS} > ${env.HTTP_REQUEST_TIMEOUT_MS})`,
+      );
     }
     const config = new AppConfig(env);
     checkLayout(config, vars);
     return config;
   }
+}
+
+/** `true`, a hop count, or a list of addresses, subnets and Express's keywords. */
+function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined) return false;
+  if (value.toLowerCase() === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((entry) => entry.trim());
+}
+
+/** `https://Chat.example.com:443/` → `https://chat.example.com`: the form browsers send. */
+function parseOrigins(list: string | undefined): string[] {
+  if (list === undefined) return [];
+  return [...new Set(list.split(',').map((entry) => new URL(entry.trim()).origin))];
 }
 
 /** A URL's password never reaches a log: `postgres://app:secret@db` is shown as `postgres://app:***@db`. */

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { parseDuration } from './duration.js';
+import { IsRate, type Rate, toRate } from './rate.js';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
@@ -24,6 +25,34 @@ export class Environment {
   @IsString()
   @MinLength(1)
   HOST = '0.0.0.0';
+
+  /** A client must finish sending its request headers (an upgrade's too) within this, or gets 408. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(120_000)
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  /** A client must finish sending its whole request within this (at least the headers timeout). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 30_000;
+
+  /**
+   * Which proxies in front of cohora to believe about the client's address (X-Forwarded-For):
+   * the rate limits count per address. Unset: none, the peer's address is the client's.
+   */
+  @IsOptional()
+  @Matches(
+    /^(true|\d{1,2}|(loopback|linklocal|uniquelocal|[\d.]+(\/\d{1,2})?|[\da-f:]+(\/\d{1,3})?)(\s*,\s*(loopback|linklocal|uniquelocal|[\d.]+(\/\d{1,2})?|[\da-f:]+(\/\d{1,3})?))*)$/i,
+    {
+      message:
+        'TRUST_PROXY must be true, a number of proxies, or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal',
+    },
+  )
+  TRUST_PROXY?: string = undefined;
 
   @IsString()
   @MinLength(1)
@@ -79,6 +108,13 @@ export class Environment {
   @Max(3_600_000)
   HEARTBEAT_INTERVAL_MS = 30_000;
 
+  /** Shutdown closes sockets over this window; with the rest of shutdown it must fit main.ts's 9 s. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(6_000)
+  SHUTDOWN_DRAIN_MS = 3_000;
+
   @Transform(toInt)
   @IsInt()
   @Min(16_384)
@@ -86,6 +122,43 @@ export class Environment {
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
+
+  /** open: the spec (a user id is enough); token: secret tokens on /ws and on send. */
+  @IsIn(['open', 'token'])
+  AUTH_MODE: 'open' | 'token' = 'open';
+
+  @IsOptional()
+  @Matches(/^\s*https?:\/\/[^\s,/]+\/?\s*(,\s*https?:\/\/[^\s,/]+\/?\s*)*$/, {
+    message: 'ALLOWED_ORIGINS must be a comma-separated list of origins such as https://chat.example.com',
+  })
+  ALLOWED_ORIGINS?: string = undefined;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  MAX_SOCKETS_PER_USER = 16;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  MAX_CONNECTIONS = 50_000;
+
+  /** Registrations per client address. */
+  @Transform(toRate)
+  @IsRate()
+  RATE_LIMIT_CREATE: Rate | null = { limit: 60, windowMs: 60_000 };
+
+  /** Sends per sender (the sender's id; for anonymous sends, the client address). */
+  @Transform(toRate)
+  @IsRate()
+  RATE_LIMIT_SEND: Rate | null = { limit: 300, windowMs: 10_000 };
+
+  /** Frames one socket may send; a spec client sends one (its auth frame) and then nothing. */
+  @Transform(toRate)
+  @IsRate()
+  RATE_LIMIT_WS_FRAMES: Rate | null = { limit: 5, windowMs: 1_000 };
 
   @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })

@@ -8,6 +8,9 @@ export type BacklogReader = (afterId: string | null, limit: number) => Promise<S
 /** Called once a frame has been handed to the kernel for this connection's user. */
 export type DeliveredListener = (userId: string, messageId: string) => void;
 
+/** Called for each frame written after the first catch-up: a live push, for its latency. */
+export type PushedListener = (message: StoredMessage) => void;
+
 const BACKLOG_PAGE = 500;
 /** How long a closing socket may take to finish its close handshake before it is cut. */
 const CLOSE_GRACE_MS = 2_000;
@@ -21,6 +24,8 @@ type Phase = 'authenticating' | 'catching-up' | 'live' | 'closed';
  */
 export class ClientConnection {
   userId?: string;
+  /** AUTH_MODE=token: the hash of the token this socket proved; a rotation away from it closes the socket. */
+  tokenHash?: string;
   /** Cleared at every heartbeat, set again by the client's pong. */
   alive = true;
 
@@ -29,11 +34,14 @@ export class ClientConnection {
   /** A message was published while catching up; read the store once more before going live. */
   private missedWhileCatchingUp = false;
   private read: BacklogReader = () => Promise.resolve([]);
+  /** The first catch-up (the backlog) is done: frames from here on are live pushes. */
+  private caughtUp = false;
 
   constructor(
     readonly socket: WebSocket,
     private readonly maxBufferedBytes: number,
     private readonly onDelivered: DeliveredListener,
+    private readonly onPushed: PushedListener = () => undefined,
   ) {}
 
   get isOpen(): boolean {
@@ -99,6 +107,7 @@ export class ClientConnection {
       if (page.length < BACKLOG_PAGE && !this.missedWhileCatchingUp) break;
     }
     this.phase = 'live';
+    this.caughtUp = true;
   }
 
   /**
@@ -134,6 +143,7 @@ export class ClientConnection {
   /** Sends a frame and, once it has been handed to the kernel, reports it delivered. */
   private send(message: StoredMessage, frame: string, onWritten?: () => void): void {
     this.lastSentId = message.id;
+    if (this.caughtUp) this.onPushed(message);
     const userId = this.userId!;
     this.socket.send(frame, (error) => {
       if (!error) this.onDelivered(userId, message.id);
@@ -144,6 +154,7 @@ export class ClientConnection {
   /** Sends a frame whose delivery a later frame's report will cover. */
   private sendAhead(message: StoredMessage, frame: string): void {
     this.lastSentId = message.id;
+    if (this.caughtUp) this.onPushed(message);
     this.socket.send(frame);
   }
 }

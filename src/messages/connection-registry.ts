@@ -29,6 +29,11 @@ export class ConnectionRegistry {
     return this.byUser.get(userId);
   }
 
+  /** Each user with a connection here, with their connections. */
+  byUserEntries(): IterableIterator<[string, ReadonlySet<ClientConnection>]> {
+    return this.byUser.entries();
+  }
+
   get size(): number {
     return this.all.size;
   }

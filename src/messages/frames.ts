@@ -20,14 +20,23 @@ export interface AuthFrame {
   since?: string;
   /** Whether the client asked to resume at all. */
   resume: boolean;
+  /** The user's secret token, checked in AUTH_MODE=token (ignored in open mode, as the spec has it). */
+  token?: string;
 }
 
 /** Close codes, each with the reason text sent beside it. */
 export const Close = {
-  GoingAway: { code: 1001, reason: 'Server shutting down' },
+  /** Shutdown or reload: reconnect after a random delay, and resume with since. */
+  ServiceRestart: { code: 1012, reason: 'Service restart: reconnect after a random delay' },
   Unauthorized: { code: 4401, reason: 'Unauthorized' },
+  /** AUTH_MODE=token: the token this socket proved has been replaced (rotate-token). */
+  TokenRotated: { code: 4401, reason: 'Unauthorized: token rotated' },
   AuthTimeout: { code: 4408, reason: 'Authentication timeout' },
   TooSlow: { code: 4429, reason: 'Too slow: reconnect and resume with since' },
+  /** The socket sent more frames than RATE_LIMIT_WS_FRAMES allows (a spec client sends one). */
+  TooManyFrames: { code: 1008, reason: 'Policy violation: too many frames' },
+  /** The user already holds MAX_SOCKETS_PER_USER sockets on this process. */
+  TooManyConnections: { code: 4409, reason: 'Too many connections for this user' },
   InternalError: { code: 1011, reason: 'Internal error: reconnect and resume with since' },
 } as const;
 export type CloseReason = (typeof Close)[keyof typeof Close];
@@ -54,8 +63,10 @@ export function parseAuthFrame(data: string): AuthFrame | undefined {
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-  const { id, since } = parsed as Record<string, unknown>;
+  const { id, since, token } = parsed as Record<string, unknown>;
   if (typeof id !== 'string' || id.length === 0 || id.length > 128) return undefined;
   const resume = since !== undefined && since !== null;
-  return { id, since: resume ? parseMessageId(since) : undefined, resume };
+  const frame: AuthFrame = { id, since: resume ? parseMessageId(since) : undefined, resume };
+  if (typeof token === 'string') frame.token = token;
+  return frame;
 }

@@ -1,6 +1,9 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/api-error.decorator.js';
+import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
+import type { AuthenticatedRequest } from '../rate-limit/rate-limits.js';
+import { SenderTokenGuard } from '../security/sender-token.guard.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { SendResultDto } from './dto/send-result.dto.js';
 import { MessagesService } from './messages.service.js';
@@ -12,6 +15,7 @@ export class MessagesController {
 
   @Post('send')
   @HttpCode(200)
+  @RateLimited('send', SenderTokenGuard)
   @ApiOperation({
     summary: 'Send a message to a user by id',
     description:
@@ -21,17 +25,19 @@ export class MessagesController {
   @ApiOkResponse({ type: SendResultDto })
   @ApiErrorResponses({
     400: 'the body is not a JSON object, a field is missing or mistyped, or the message is empty or too long',
-    401: 'sender_id is given but is not a registered user',
+    401: 'sender_id is given but is not a registered user; with AUTH_MODE=token, no valid Authorization: Bearer token',
+    403: "with AUTH_MODE=token, sender_id names someone other than the token's user",
     404: 'recipient_id is not a registered user',
     413: 'the body is larger than 64 KiB',
-    429: 'the recipient already has MAX_QUEUED_PER_USER undelivered messages',
+    429: 'the recipient already has MAX_QUEUED_PER_USER undelivered messages, or the sender passed RATE_LIMIT_SEND (then with Retry-After)',
     503: 'the database cannot be reached; nothing was accepted, retry after the Retry-After seconds',
   })
-  async send(@Body() body: SendMessageDto): Promise<SendResultDto> {
+  async send(@Body() body: SendMessageDto, @Req() req: AuthenticatedRequest): Promise<SendResultDto> {
     const { delivery } = await this.messages.send({
       recipientId: body.recipient_id,
       text: body.message,
       senderId: body.sender_id,
+      authenticatedSender: req.authenticatedSender,
     });
     return { status: 'success', details: `Message sent to recipient_id: ${body.recipient_id}`, delivery };
   }

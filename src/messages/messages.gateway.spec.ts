@@ -6,6 +6,7 @@ import { InMemoryUserStore } from '../../test/fakes/in-memory-user.store.js';
 import type { InstanceLock } from '../bus/instance-lock.js';
 import { LocalMessageBus } from '../bus/local-message.bus.js';
 import { AppConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.js';
 import { UsersService } from '../users/users.service.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { MessagesGateway } from './messages.gateway.js';
@@ -34,6 +35,7 @@ describe(MessagesGateway.name, () => {
       new LocalMessageBus(lock),
       new DeliveryTracker(store),
       AppConfig.fromEnv({}),
+      new Metrics(),
     );
     gateway.onModuleInit();
   });

@@ -5,11 +5,15 @@ import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import { MessageBus } from '../bus/message.bus.js';
 import { AppConfig } from '../config/app-config.js';
 import { MessageStore, type StoredMessage } from '../storage/message.store.js';
-import { UsersService } from '../users/users.service.js';
+import type { User } from '../storage/user.store.js';
+import { type TokenCheck, UsersService } from '../users/users.service.js';
+import { closeInBatches } from './calm-shutdown.js';
 import { ClientConnection } from './client-connection.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { DeliveryTracker } from './delivery-tracker.js';
-import { Close, MAX_INBOUND_FRAME_BYTES, messageFrame, parseAuthFrame } from './frames.js';
+import { type AuthFailureReason, Metrics } from '../metrics/metrics.js';
+import { FrameRateLimiter } from '../rate-limit/frame-rate-limiter.js';
+import { Close, type CloseReason, MAX_INBOUND_FRAME_BYTES, messageFrame, parseAuthFrame } from './frames.js';
 
 /** How long shutdown waits for clients to acknowledge the close before going on. */
 const SHUTDOWN_CLOSE_WAIT_MS = 1_500;
@@ -32,9 +36,12 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
     private readonly bus: MessageBus,
     private readonly tracker: DeliveryTracker,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
+    this.metrics.countSocketsWith(() => this.connections.size);
+    this.users.onTokenRotated((userId, tokenHash) => this.closeRotatedAway(userId, tokenHash));
     this.bus.attach({
       deliver: (message) => this.deliverLocally(message),
       catchUp: (userId) => this.catchUpLocally(userId),
@@ -53,15 +60,28 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
 
   handleConnection(socket: WebSocket): void {
     if (this.shuttingDown) {
-      socket.close(Close.GoingAway.code, Close.GoingAway.reason);
+      socket.close(Close.ServiceRestart.code, Close.ServiceRestart.reason);
       return;
     }
-    const connection = new ClientConnection(socket, this.config.ws.maxBufferedBytes, (userId, messageId) =>
-      this.tracker.delivered(userId, messageId),
+    const connection = new ClientConnection(
+      socket,
+      this.config.ws.maxBufferedBytes,
+      (userId, messageId) => this.tracker.delivered(userId, messageId),
+      this.recordPush,
     );
     this.connections.add(connection);
-    const authTimeout = setTimeout(() => connection.close(Close.AuthTimeout), this.config.ws.authTimeoutMs);
+    const authTimeout = setTimeout(
+      () => this.refuse(connection, Close.AuthTimeout, 'timeout'),
+      this.config.ws.authTimeoutMs,
+    );
     socket.on('pong', () => (connection.alive = true));
+    const frameRate = this.config.rateLimits.wsFrames;
+    if (frameRate) {
+      const limiter = new FrameRateLimiter(frameRate);
+      socket.on('message', () => {
+        if (!limiter.allow()) connection.close(Close.TooManyFrames);
+      });
+    }
     socket.once('message', (data) => {
       clearTimeout(authTimeout);
       void this.authenticate(connection, data);
@@ -75,11 +95,17 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
     });
   }
 
-  /** Closes every socket with 1001 so clients reconnect and resume elsewhere or later. */
+  /**
+   * Closes every socket with 1012 so clients reconnect and resume elsewhere or later: in random
+   * batches spread over SHUTDOWN_DRAIN_MS, so that a deploy's reconnects do not all land at
+   * once. HTTP still serves meanwhile; sockets not yet closed keep receiving.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     clearInterval(this.heartbeat);
-    for (const connection of this.connections) connection.close(Close.GoingAway);
+    await closeInBatches([...this.connections], this.config.ws.shutdownDrainMs, (connection) =>
+      connection.close(Close.ServiceRestart),
+    );
     const deadline = Date.now() + SHUTDOWN_CLOSE_WAIT_MS;
     while (this.connections.size > 0 && Date.now() < deadline) await sleep(20);
     await this.tracker.stop();
@@ -87,12 +113,18 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
 
   private async authenticate(connection: ClientConnection, data: RawData): Promise<void> {
     const frame = parseAuthFrame(rawText(data));
-    if (!frame) return connection.close(Close.Unauthorized);
+    if (!frame) return this.refuse(connection, Close.Unauthorized, 'invalid_frame');
     try {
-      const user = await this.users.findById(frame.id);
-      if (!user) return connection.close(Close.Unauthorized);
+      const checked = await this.checkCredentials(frame.id, frame.token);
+      if ('refused' in checked) return this.refuse(connection, Close.Unauthorized, checked.refused);
+      const { user } = checked;
+      connection.tokenHash = checked.tokenHash;
       if (!connection.isOpen) return;
-      connection.authenticated(user.id, (afterId, limit) => this.store.listAfter(user.id, afterId, limit));
+      // Checked with no await before assign, so two sockets authenticating at once cannot both pass.
+      if ((this.connections.forUser(user.id)?.size ?? 0) >= this.config.ws.maxSocketsPerUser) {
+        return this.refuse(connection, Close.TooManyConnections, 'too_many_sockets');
+      }
+      connection.authenticated(user.id, (afterId, limit) => this.readPage(user.id, afterId, limit));
       this.logger.debug(
         `Socket authenticated for ${user.id}${frame.resume ? `, resuming after ${frame.since ?? 'the start'}` : ''}`,
       );
@@ -108,6 +140,31 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
       connection.close(Close.InternalError);
     }
   }
+
+  /** Open mode: the id is enough (the spec). Token mode: the id and that user's token. */
+  private async checkCredentials(
+    id: string,
+    token: string | undefined,
+  ): Promise<TokenCheck | { user: User; tokenHash?: undefined }> {
+    if (this.config.auth.mode === 'token') return this.users.checkToken(id, token);
+    const user = await this.users.findById(id);
+    return user ? { user } : { refused: 'unknown_user' };
+  }
+
+  private refuse(connection: ClientConnection, reason: CloseReason, metric: AuthFailureReason): void {
+    this.metrics.authFailures.inc({ reason: metric });
+    connection.close(reason);
+  }
+
+  private async readPage(userId: string, afterId: string | null, limit: number): Promise<StoredMessage[]> {
+    const started = performance.now();
+    const page = await this.store.listAfter(userId, afterId, limit);
+    this.metrics.readLatency.observe(Metrics.since(started));
+    return page;
+  }
+
+  private readonly recordPush = (message: StoredMessage): void =>
+    this.metrics.pushLatency.observe((Date.now() - message.sentAt.getTime()) / 1_000);
 
   private deliverLocally(message: StoredMessage): boolean {
     const connections = this.connections.forUser(message.recipientId);
@@ -133,7 +190,32 @@ export class MessagesGateway implements OnModuleInit, OnGatewayInit, OnGatewayCo
   private readonly readFailed = (error: Error): void =>
     this.logger.error(`Could not read messages for a connection: ${error.message}`);
 
+  /** Closes the user's sockets that proved a token other than the current one. */
+  private closeRotatedAway(userId: string, currentHash: string | null): void {
+    for (const connection of this.connections.forUser(userId) ?? []) {
+      if (connection.tokenHash !== undefined && connection.tokenHash !== currentHash) {
+        connection.close(Close.TokenRotated);
+      }
+    }
+  }
+
+  /**
+   * AUTH_MODE=token: a rotation in another process is seen here at the next heartbeat: each
+   * user with sockets here is looked up once. A store that does not answer closes nothing.
+   */
+  private async recheckTokens(): Promise<void> {
+    for (const [userId] of [...this.connections.byUserEntries()]) {
+      try {
+        const current = await this.users.currentTokenHash(userId);
+        this.closeRotatedAway(userId, current ?? null);
+      } catch {
+        return;
+      }
+    }
+  }
+
   private checkHeartbeats(): void {
+    if (this.config.auth.mode === 'token') void this.recheckTokens();
     for (const connection of this.connections) {
       if (!connection.alive) {
         connection.socket.terminate();

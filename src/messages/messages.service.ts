@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidInputError, RecipientNotFoundError, UnknownSenderError } from '../common/domain-errors.js';
+import {
+  InvalidInputError,
+  RecipientNotFoundError,
+  SenderMismatchError,
+  UnknownSenderError,
+} from '../common/domain-errors.js';
 import { AppConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.js';
 import { MessageStore, type StoredMessage } from '../storage/message.store.js';
+import type { User } from '../storage/user.store.js';
 import { UsersService } from '../users/users.service.js';
 import type { Delivery } from './dto/send-result.dto.js';
 import { MessagesGateway } from './messages.gateway.js';
@@ -13,6 +20,8 @@ export interface SendRequest {
   recipientId: string;
   text: string;
   senderId?: string | null;
+  /** AUTH_MODE=token: the user the bearer token names, who is then the sender. */
+  authenticatedSender?: User;
 }
 
 export interface SendOutcome {
@@ -27,19 +36,25 @@ export class MessagesService {
     private readonly store: MessageStore,
     private readonly gateway: MessagesGateway,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
    * Stores a message, then pushes it. It is durable before anyone hears of it: a crash after
    * the store leaves it queued, never lost.
    */
-  async send({ recipientId, text, senderId }: SendRequest): Promise<SendOutcome> {
+  async send({ recipientId, text, senderId, authenticatedSender }: SendRequest): Promise<SendOutcome> {
     this.checkText(text);
-    const sender = senderId == null ? null : await this.users.findById(senderId);
+    const sender = authenticatedSender
+      ? this.provenSender(authenticatedSender, senderId)
+      : senderId == null
+        ? null
+        : await this.users.findById(senderId);
     if (sender === undefined) throw new UnknownSenderError(senderId!);
     const recipient = await this.users.findById(recipientId);
     if (!recipient) throw new RecipientNotFoundError(recipientId);
 
+    const appending = performance.now();
     const message = await this.store.append(
       {
         recipientId: recipient.id,
@@ -50,8 +65,18 @@ export class MessagesService {
       },
       this.config.messages.maxQueuedPerUser,
     );
+    const publishing = performance.now();
+    this.metrics.appendLatency.observe((publishing - appending) / 1_000);
     const pushed = await this.gateway.push(message);
+    this.metrics.busLatency.observe(Metrics.since(publishing));
+    (pushed ? this.metrics.delivered : this.metrics.queued).inc();
     return { message, delivery: pushed ? 'delivered' : 'queued' };
+  }
+
+  /** The token's user sends; a sender_id, if given, must name them. */
+  private provenSender(user: User, senderId: string | null | undefined): User {
+    if (senderId != null && senderId !== user.id) throw new SenderMismatchError();
+    return user;
   }
 
   private checkText(text: string): void {

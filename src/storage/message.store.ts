@@ -39,4 +39,12 @@ export abstract class MessageStore {
 
   /** Resolves when the backing store answers. */
   abstract ping(): Promise<void>;
+
+  /**
+   * How many messages, over all recipients, are stored and not yet delivered; for metrics,
+   * read at each scrape. Undefined from an adapter that cannot count it cheaply.
+   */
+  queuedCount(): Promise<number | undefined> {
+    return Promise.resolve(undefined);
+  }
 }

@@ -7,6 +7,17 @@ export interface User {
 export interface NewUser extends User {
   /** The uniqueness key (see users/user-name.ts); two users never share one. */
   nameKey: string;
+  /**
+   * SHA-256 of the user's secret token, hex (see users/user-token.ts); the token itself is
+   * never stored. Absent: the user has no token, and AUTH_MODE=token refuses them.
+   */
+  tokenHash?: string;
+}
+
+/** A user with the hash of their token (null: registered without one). */
+export interface Credentials {
+  user: User;
+  tokenHash: string | null;
 }
 
 /** Registered users. Users are never renamed or removed. */
@@ -18,6 +29,18 @@ export abstract class UserStore {
   abstract create(user: NewUser): Promise<User>;
 
   abstract findById(id: string): Promise<User | undefined>;
+
+  /** The user whose token hashes to `tokenHash`. Token hashes are unique (the store's index). */
+  abstract findByTokenHash(tokenHash: string): Promise<User | undefined>;
+
+  /** The user `id` with their token's hash, for checking a token they present; undefined if no such user. */
+  abstract findCredentials(id: string): Promise<Credentials | undefined>;
+
+  /**
+   * Replaces the token hash of `id` with `nextHash` if it is still `currentHash`, atomically:
+   * of two rotations presenting the same token, one wins. False if the hash did not match.
+   */
+  abstract rotateToken(id: string, currentHash: string, nextHash: string): Promise<boolean>;
 
   /**
    * The directory's version: it grows whenever a user is added, by any process. Cheap, so a

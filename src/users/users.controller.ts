@@ -1,8 +1,11 @@
-import { Body, Controller, Get, HttpCode, Post, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, StreamableFile } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/api-error.decorator.js';
+import { InvalidTokenError } from '../common/domain-errors.js';
+import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { CreatedUserDto, UserDirectoryDto } from './dto/user-responses.dto.js';
+import { bearerToken } from './user-token.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('users')
@@ -12,17 +15,46 @@ export class UsersController {
 
   @Post('create')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Register a user under a unique name' })
+  @RateLimited('create')
+  @ApiOperation({
+    summary: 'Register a user under a unique name',
+    description:
+      'Also returns the user’s secret token, this once: keep it. With AUTH_MODE=token it is needed on /ws ' +
+      '(`{"id", "token"}`) and on send (`Authorization: Bearer <token>`).',
+  })
   @ApiCreatedResponse({ type: CreatedUserDto })
   @ApiErrorResponses({
     400: 'the body is not a JSON object, or name is missing, not a string, or breaks the name rules',
     409: 'the name is taken (compared without regard to case) or reserved',
     413: 'the body is larger than 64 KiB',
+    429: 'this client address registered RATE_LIMIT_CREATE users already; see Retry-After',
     503: 'the database cannot be reached; retry after the Retry-After seconds',
   })
   async create(@Body() { name }: CreateUserDto): Promise<CreatedUserDto> {
-    const { id } = await this.users.create(name);
-    return { id };
+    const { id, token } = await this.users.create(name);
+    return { id, token };
+  }
+
+  @Post('rotate-token')
+  @HttpCode(200)
+  @RateLimited('token')
+  @ApiOperation({
+    summary: 'Replace your token with a new one',
+    description:
+      'Send the current token as `Authorization: Bearer <token>`. The answer holds the new token, this once; ' +
+      'the old one stops working at once, in every process.',
+  })
+  @ApiOkResponse({ type: CreatedUserDto })
+  @ApiErrorResponses({
+    401: 'no Authorization: Bearer token, or one that is nobody’s (also the loser of two rotations at once)',
+    429: 'this client address rotated RATE_LIMIT_CREATE tokens already; see Retry-After',
+    503: 'the database cannot be reached; retry after the Retry-After seconds',
+  })
+  async rotateToken(@Headers('authorization') authorization?: string): Promise<CreatedUserDto> {
+    const current = bearerToken(authorization);
+    const rotated = current === undefined ? undefined : await this.users.rotateToken(current);
+    if (!rotated) throw new InvalidTokenError(authorization !== undefined);
+    return { id: rotated.id, token: rotated.token };
   }
 
   @Get('list')

@@ -2,6 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type User, UserStore } from '../storage/user.store.js';
 import { parseUserName } from './user-name.js';
+import { hashToken, isPlausibleToken, issueToken, tokenMatches } from './user-token.js';
+
+/** Why a WebSocket's credentials were refused (for metrics): no such user, or a wrong token. */
+export type TokenCheck = { user: User; tokenHash: string } | { refused: 'unknown_user' | 'bad_token' };
+
+/** Told when a user's token was replaced in this process, with the new token's hash. */
+export type TokenRotationListener = (userId: string, tokenHash: string) => void;
 
 /** Users are immutable once created, so a positive lookup can be kept; this bounds how many. */
 const CACHED_USERS = 100_000;
@@ -9,17 +16,62 @@ const CACHED_USERS = 100_000;
 @Injectable()
 export class UsersService {
   private readonly byId = new Map<string, User>();
+  private readonly rotationListeners: TokenRotationListener[] = [];
   private catchingUp?: Promise<void>;
   private readonly directory = { version: 0, entries: [] as string[], body: Buffer.from('{"users":{}}') };
 
   constructor(private readonly store: UserStore) {}
 
-  /** Registers `rawName` under the name rules; 400 for a malformed name, 409 for a taken one. */
-  async create(rawName: string): Promise<User> {
+  /**
+   * Registers `rawName` under the name rules; 400 for a malformed name, 409 for a taken one.
+   * The user's secret token comes back here, once: only its hash is stored.
+   */
+  async create(rawName: string): Promise<User & { token: string }> {
     const name = parseUserName(rawName);
-    const user = await this.store.create({ id: randomUUID(), name: name.display, nameKey: name.key });
+    const { token, hash } = issueToken();
+    const user = await this.store.create({ id: randomUUID(), name: name.display, nameKey: name.key, tokenHash: hash });
     this.remember(user);
-    return user;
+    return { ...user, token };
+  }
+
+  /**
+   * The user a bearer token belongs to. Never cached: a rotation in any process must end the
+   * old token at once.
+   */
+  async findByToken(token: string): Promise<User | undefined> {
+    return isPlausibleToken(token) ? this.store.findByTokenHash(hashToken(token)) : undefined;
+  }
+
+  /** Checks that `token` is user `id`'s, in constant time. */
+  async checkToken(id: string, token: string | undefined): Promise<TokenCheck> {
+    const credentials = await this.store.findCredentials(id);
+    if (!credentials) return { refused: 'unknown_user' };
+    return tokenMatches(token, credentials.tokenHash)
+      ? { user: credentials.user, tokenHash: credentials.tokenHash! }
+      : { refused: 'bad_token' };
+  }
+
+  /** The hash of user `id`'s current token (null: none; undefined: no such user). */
+  async currentTokenHash(id: string): Promise<string | null | undefined> {
+    return (await this.store.findCredentials(id))?.tokenHash;
+  }
+
+  /** Hook for the gateway: close sockets that proved a token this process has just replaced. */
+  onTokenRotated(listener: TokenRotationListener): void {
+    this.rotationListeners.push(listener);
+  }
+
+  /**
+   * Replaces the token `current` with a new one, returned once; undefined if `current` is
+   * nobody's (or a concurrent rotation with it has just won).
+   */
+  async rotateToken(current: string): Promise<(User & { token: string }) | undefined> {
+    const user = await this.findByToken(current);
+    if (!user) return undefined;
+    const next = issueToken();
+    if (!(await this.store.rotateToken(user.id, hashToken(current), next.hash))) return undefined;
+    for (const listener of this.rotationListeners) listener(user.id, next.hash);
+    return { ...user, token: next.token };
   }
 
   async findById(id: string): Promise<User | undefined> {

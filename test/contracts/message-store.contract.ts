@@ -112,6 +112,17 @@ export function messageStoreContract(adapter: string, open: () => Promise<Messag
       expect((await append('bob', 'y')).id > last.id).toBe(true);
     });
 
+    it('counts the undelivered messages of every recipient, if it can count at all', async () => {
+      const count = await store.queuedCount();
+      if (count === undefined) return; // The port allows an adapter not to count.
+      expect(count).toBe(0);
+      const bobs = [await append('bob', '1'), await append('bob', '2'), await append('bob', '3')];
+      await append('carol', '1');
+      expect(await store.queuedCount()).toBe(4);
+      await store.markDelivered(new Map([['bob', bobs[1].id]]));
+      expect(await store.queuedCount()).toBe(2);
+    });
+
     it('answers a ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

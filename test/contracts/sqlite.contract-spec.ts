@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/storage/sqlite/migrations.js';
 import { SqliteDatabase } from '../../src/storage/sqlite/sqlite-database.js';
 import { SqliteMessageStore } from '../../src/storage/sqlite/sqlite-message.store.js';
 import { SqliteUserStore } from '../../src/storage/sqlite/sqlite-user.store.js';
@@ -68,5 +69,18 @@ describe(SqliteDatabase.name, () => {
     expect(() => SqliteDatabase.open({ sqliteFile: join(dir, 'cohora.sqlite'), synchronous: 'NORMAL' })).toThrow(
       /newer/,
     );
+  });
+
+  it('upgrades a database from before tokens: its users stay, without a token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cohora-sqlite-'));
+    const old = new Database(join(dir, 'cohora.sqlite'));
+    old.exec(MIGRATIONS[0]);
+    old.pragma('user_version = 1');
+    old.prepare('INSERT INTO users (id, name, name_key, created_at) VALUES (?, ?, ?, ?)').run('u1', 'Old', 'old', 0);
+    old.close();
+    const users = new SqliteUserStore(openDatabase(dir));
+    expect(await users.findCredentials('u1')).toEqual({ user: { id: 'u1', name: 'Old' }, tokenHash: null });
+    await users.create({ id: 'u2', name: 'New', nameKey: 'new', tokenHash: 'ab'.repeat(32) });
+    expect(await users.findByTokenHash('ab'.repeat(32))).toEqual({ id: 'u2', name: 'New' });
   });
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { NameTakenError } from '../../src/common/domain-errors.js';
 import type { UserStore } from '../../src/storage/user.store.js';
@@ -51,6 +51,46 @@ export function userStoreContract(adapter: string, open: () => Promise<UserStore
       expect(after).not.toBe(before);
       await store.create(newUser('Ann')).catch(() => undefined);
       expect(await store.version()).toBe(after);
+    });
+
+    const hash = () => randomBytes(32).toString('hex');
+
+    it('keeps a token hash with the user: found by it, and given with the user’s credentials', async () => {
+      const tokenHash = hash();
+      const carol = { ...newUser('Carol'), tokenHash };
+      await store.create(carol);
+      expect(await store.findByTokenHash(tokenHash)).toEqual({ id: carol.id, name: 'Carol' });
+      expect(await store.findByTokenHash(hash())).toBeUndefined();
+      expect(await store.findCredentials(carol.id)).toEqual({ user: { id: carol.id, name: 'Carol' }, tokenHash });
+      expect(await store.findCredentials(randomUUID())).toBeUndefined();
+    });
+
+    it('gives a user created without a token null credentials, found by no hash', async () => {
+      const dave = newUser('Dave');
+      await store.create(dave);
+      expect(await store.findCredentials(dave.id)).toEqual({ user: { id: dave.id, name: 'Dave' }, tokenHash: null });
+      expect(await store.rotateToken(dave.id, hash(), hash())).toBe(false);
+    });
+
+    it('rotates a token only from the current hash, and the old hash finds no one after', async () => {
+      const [first, second] = [hash(), hash()];
+      const erin = { ...newUser('Erin'), tokenHash: first };
+      await store.create(erin);
+      expect(await store.rotateToken(erin.id, hash(), second)).toBe(false);
+      expect(await store.rotateToken(erin.id, first, second)).toBe(true);
+      expect(await store.findByTokenHash(first)).toBeUndefined();
+      expect(await store.findByTokenHash(second)).toEqual({ id: erin.id, name: 'Erin' });
+      expect((await store.findCredentials(erin.id))?.tokenHash).toBe(second);
+    });
+
+    it('lets exactly one of several concurrent rotations from the same hash win', async () => {
+      const current = hash();
+      const finn = { ...newUser('Finn'), tokenHash: current };
+      await store.create(finn);
+      const nexts = Array.from({ length: 8 }, hash);
+      const won = await Promise.all(nexts.map((next) => store.rotateToken(finn.id, current, next)));
+      expect(won.filter(Boolean)).toHaveLength(1);
+      expect((await store.findCredentials(finn.id))?.tokenHash).toBe(nexts[won.indexOf(true)]);
     });
 
     it('answers a ping', async () => {

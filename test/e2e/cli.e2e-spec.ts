@@ -82,7 +82,11 @@ describe('cohora CLI (the built binary)', () => {
     expect(result.code).toBe(0);
     const id = result.stdout.trim();
     expect((await app.get('/api/users/list')).body.users[name]).toBe(id);
-    expect(readProfiles(alice.home)).toEqual({ current: name, profiles: { [name]: { id, server: app.baseUrl } } });
+    // The server's secret token is kept too, so the profile can act in AUTH_MODE=token.
+    expect(readProfiles(alice.home)).toEqual({
+      current: name,
+      profiles: { [name]: { id, server: app.baseUrl, token: expect.stringMatching(/^[\w-]{43}$/) } },
+    });
   });
 
   it('register says a name is taken, with exit code 1', async () => {
@@ -247,7 +251,10 @@ describe('cohora listen across a server restart', () => {
 
       const port = app.port;
       await app.stop();
-      await listening.waitFor(/^Connection lost \(1001 Server shutting down\); reconnecting in [\d.]+ s/m, 'stderr');
+      await listening.waitFor(
+        /^Connection lost \(1012 Service restart: reconnect after a random delay\); reconnecting in [\d.]+ s/m,
+        'stderr',
+      );
       app = await TestApp.start({}, dir, port);
       await alice.run(['send', 'Bob', 'after the restart']);
       await listening.waitFor(/Alice: after the restart\n/, 'stdout', 40_000);

@@ -158,7 +158,7 @@ describe('client SDK across a server restart', () => {
     await bobs.connection.start();
     await until(() => bobs.connects() === 1, 'the connection');
 
-    // Ten senders in parallel; the server shuts down (1001 to Bob) while they are sending.
+    // Ten senders in parallel; the server shuts down (1012 to Bob) while they are sending.
     const accepted: string[] = [];
     const attempted = new Set<string>();
     let stopping: Promise<void> | undefined;
@@ -177,7 +177,7 @@ describe('client SDK across a server restart', () => {
       }),
     );
     await stopping;
-    expect(bobs.disconnects[0]).toMatchObject({ code: 1001, willReconnect: true });
+    expect(bobs.disconnects[0]).toMatchObject({ code: 1012, willReconnect: true });
 
     const second = await TestApp.start({}, dir, first.port);
     cleanups.push(() => second.stop());

@@ -122,7 +122,7 @@ describe('durability', () => {
     const closing = tab.closed(10_000);
     expect(await server.stop('SIGTERM')).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect((await closing).code).toBe(1001);
+    expect((await closing).code).toBe(1012);
 
     const restarted = await ServerProcess.start({ DATA_DIR: dir });
     cleanups.push(() => restarted.stop('SIGKILL'));

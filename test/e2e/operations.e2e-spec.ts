@@ -48,13 +48,14 @@ describe('operations', () => {
     const res = await fetch(`${server.baseUrl}/docs-json`);
     const doc = (await res.json()) as { paths: Record<string, Record<string, { responses: object }>> };
     expect(Object.keys(doc.paths['/api/messages/send'].post.responses).sort()).toEqual(
-      ['200', '400', '401', '404', '413', '429', '503'].sort(),
+      ['200', '400', '401', '403', '404', '413', '429', '503'].sort(),
     );
     expect(Object.keys(doc.paths['/api/users/create'].post.responses).sort()).toEqual([
       '201',
       '400',
       '409',
       '413',
+      '429',
       '503',
     ]);
     expect(Object.keys(doc.paths['/api/users/list'].get.responses).sort()).toEqual(['200', '503']);

@@ -28,7 +28,7 @@ describe('under PM2 (ecosystem.config.cjs)', () => {
     expect((await fetch(`${baseUrl}/health`)).status).toBe(200);
   });
 
-  it('reloads gracefully: sockets close with 1001, queued messages survive, the client resumes', async () => {
+  it('reloads gracefully: sockets close with 1012, queued messages survive, the client resumes', async () => {
     const bob = await post('/api/users/create', { name: 'Bob' });
     const socket = await WsClient.open(`${baseUrl.replace('http', 'ws')}/ws`);
     socket.send({ id: bob.id });
@@ -37,7 +37,7 @@ describe('under PM2 (ecosystem.config.cjs)', () => {
     const [{ pid }] = await list();
 
     await daemon.pm2('reload', 'cohora-test');
-    expect((await socket.closed(10_000)).code).toBe(1001);
+    expect((await socket.closed(10_000)).code).toBe(1012);
     const [after] = await list();
     expect(after.pid).not.toBe(pid);
     expect(after.pm2_env.status).toBe('online');

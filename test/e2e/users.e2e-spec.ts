@@ -10,10 +10,10 @@ describe('users', () => {
 
   const create = (body: unknown) => app.post('/api/users/create', body);
 
-  it('registers a name and answers 201 with a UUID v4', async () => {
+  it('registers a name and answers 201 with a UUID v4, and the user’s token beside it', async () => {
     const res = await create({ name: 'Alice' });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: expect.stringMatching(UUID_V4) });
+    expect(res.body).toEqual({ id: expect.stringMatching(UUID_V4), token: expect.stringMatching(/^[\w-]{43}$/) });
   });
 
   it('lists every registered user as name to id', async () => {

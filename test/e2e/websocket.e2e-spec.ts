@@ -121,7 +121,7 @@ describe('websocket /ws', () => {
     expect(answering.isClosed).toBe(false);
   });
 
-  it('closes sockets with 1001 when the server shuts down', async () => {
+  it('closes sockets with 1012 when the server shuts down', async () => {
     const doomed = await TestApp.start();
     const bob = await doomed.createUser('bob');
     const socket = await doomed.connect(bob.id);
@@ -129,7 +129,35 @@ describe('websocket /ws', () => {
     await socket.nextFrame();
     const closing = socket.closed(5_000);
     await doomed.close();
-    expect(await closing).toEqual({ code: 1001, reason: 'Server shutting down' });
+    expect(await closing).toEqual({ code: 1012, reason: 'Service restart: reconnect after a random delay' });
+  });
+
+  it('spreads the shutdown closes over SHUTDOWN_DRAIN_MS in batches, while HTTP still answers', async () => {
+    const doomed = await TestApp.start({ SHUTDOWN_DRAIN_MS: '1200' });
+    const users = [];
+    for (let i = 0; i < 20; i++) users.push(await doomed.createUser(`drain${i}`));
+    const sockets = [];
+    for (let i = 0; i < 200; i++) sockets.push(await doomed.connect(users[i % 20].id));
+    await doomed.send(users[0].id, 'warm-up');
+    await Promise.all(sockets.filter((_, i) => i % 20 === 0).map((socket) => socket.nextFrame()));
+    const closedAt: number[] = [];
+    const closes = sockets.map((socket) =>
+      socket.closed(10_000).then((closed) => {
+        closedAt.push(Date.now());
+        return closed.code;
+      }),
+    );
+    const stopping = doomed.close();
+    // While the drain runs, HTTP still answers.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await doomed.send(users[1].id, 'during the drain')).status).toBe(200);
+    await stopping;
+    expect(new Set(await Promise.all(closes))).toEqual(new Set([1012]));
+    closedAt.sort((a, b) => a - b);
+    // Four batches of 50 (planBatches), each pause 300 ± 150 ms: the closes span at least 450 ms,
+    // and no 100 ms holds more than two batches.
+    expect(closedAt.at(-1)! - closedAt[0]).toBeGreaterThanOrEqual(400);
+    for (const at of closedAt) expect(closedAt.filter((t) => t >= at && t < at + 100).length).toBeLessThanOrEqual(100);
   });
 
   it('answers a raw HTTP upgrade without a key with 400, not a crash', async () => {

@@ -48,6 +48,11 @@ export class InMemoryMessageStore extends MessageStore {
     return Promise.resolve(before - this.messages.length);
   }
 
+  override queuedCount(): Promise<number> {
+    const queued = this.messages.filter((m) => m.id > (this.cursors.get(m.recipientId) ?? ''));
+    return Promise.resolve(queued.length);
+  }
+
   ping(): Promise<void> {
     return Promise.resolve();
   }

@@ -1,5 +1,5 @@
 import { NameTakenError } from '../../src/common/domain-errors.js';
-import { type NewUser, type User, UserStore } from '../../src/storage/user.store.js';
+import { type Credentials, type NewUser, type User, UserStore } from '../../src/storage/user.store.js';
 
 /** UserStore in a Map, for unit tests. Held to the same contract suite as the real adapters. */
 export class InMemoryUserStore extends UserStore {
@@ -7,6 +7,9 @@ export class InMemoryUserStore extends UserStore {
 
   create(user: NewUser): Promise<User> {
     if (this.users.some((u) => u.nameKey === user.nameKey)) return Promise.reject(new NameTakenError(user.name));
+    if (user.tokenHash !== undefined && this.users.some((u) => u.tokenHash === user.tokenHash)) {
+      return Promise.reject(new Error('token hash collision'));
+    }
     this.users.push({ ...user });
     return Promise.resolve({ id: user.id, name: user.name });
   }
@@ -14,6 +17,23 @@ export class InMemoryUserStore extends UserStore {
   findById(id: string): Promise<User | undefined> {
     const user = this.users.find((u) => u.id === id);
     return Promise.resolve(user && { id: user.id, name: user.name });
+  }
+
+  findByTokenHash(tokenHash: string): Promise<User | undefined> {
+    const user = this.users.find((u) => u.tokenHash === tokenHash);
+    return Promise.resolve(user && { id: user.id, name: user.name });
+  }
+
+  findCredentials(id: string): Promise<Credentials | undefined> {
+    const user = this.users.find((u) => u.id === id);
+    return Promise.resolve(user && { user: { id: user.id, name: user.name }, tokenHash: user.tokenHash ?? null });
+  }
+
+  rotateToken(id: string, currentHash: string, nextHash: string): Promise<boolean> {
+    const user = this.users.find((u) => u.id === id);
+    if (!user || user.tokenHash !== currentHash) return Promise.resolve(false);
+    user.tokenHash = nextHash;
+    return Promise.resolve(true);
   }
 
   listSince(since: number): Promise<{ users: User[]; version: number }> {

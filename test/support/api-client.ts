@@ -46,10 +46,21 @@ export class ApiClient {
     return this.request<T>('GET', path);
   }
 
-  async createUser(name: string): Promise<{ id: string; name: string }> {
-    const res = await this.post<{ id: string }>('/api/users/create', { name });
+  /** Registers `name`; the token is the user's secret, which AUTH_MODE=token asks for. */
+  async createUser(name: string): Promise<{ id: string; name: string; token: string }> {
+    const res = await this.post<{ id: string; token: string }>('/api/users/create', { name });
     if (res.status !== 201) throw new Error(`creating ${name}: ${res.status} ${JSON.stringify(res.body)}`);
-    return { id: res.body.id, name };
+    return { id: res.body.id, name, token: res.body.token };
+  }
+
+  /** Sends with `Authorization: Bearer <token>` (AUTH_MODE=token), and `sender_id` if given. */
+  sendWithToken(token: string, recipientId: string, message: string, senderId?: string): Promise<HttpResult> {
+    return this.request(
+      'POST',
+      '/api/messages/send',
+      { recipient_id: recipientId, message, sender_id: senderId },
+      { authorization: `Bearer ${token}` },
+    );
   }
 
   send(recipientId: string, message: string, senderId?: string): Promise<HttpResult> {
@@ -95,6 +106,13 @@ export class ApiClient {
       if (Date.now() > deadline) throw new Error('the bus did not reconnect');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  /** Opens a socket and authenticates with `{ id, token }` (AUTH_MODE=token). */
+  async connectWithToken(id: string, token: string, since?: string): Promise<WsClient> {
+    const client = await this.open();
+    client.send(since === undefined ? { id, token } : { id, token, since });
+    return client;
   }
 
   /** Cuts every socket this client opened. */

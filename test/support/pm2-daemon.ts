@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { TEST_RATE_LIMITS } from './test-app.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const PM2 = join(ROOT, 'node_modules/pm2/bin/pm2');
@@ -48,7 +49,7 @@ export class Pm2Daemon {
       name,
       script: join(ROOT, 'dist/main.js'),
       cwd: ROOT,
-      env: { ...shipped.apps[0].env, DATA_DIR: join(this.home, 'data'), ...env },
+      env: { ...shipped.apps[0].env, ...TEST_RATE_LIMITS, DATA_DIR: join(this.home, 'data'), ...env },
     };
     const config = join(this.home, `${name}.config.cjs`);
     writeFileSync(config, `module.exports = ${JSON.stringify({ apps: [app] })};`);

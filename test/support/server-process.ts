@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { ApiClient } from './api-client.js';
+import { TEST_RATE_LIMITS } from './test-app.js';
 
 const MAIN = resolve(import.meta.dirname, '../../dist/main.js');
 
@@ -58,7 +59,7 @@ export class ServerProcess {
 /** Spawns the built server with `env` over a minimal environment, collecting its output. */
 export function spawnServer(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', ...TEST_RATE_LIMITS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -12,6 +12,12 @@ import { TcpProxy } from './tcp-proxy.js';
 
 export type { HttpResult } from './api-client.js';
 
+/**
+ * Tests register users and send messages from one address far faster than any person: the
+ * HTTP rate limits are off unless a test sets them (rate-limits.e2e-spec.ts checks the defaults).
+ */
+export const TEST_RATE_LIMITS = { RATE_LIMIT_CREATE: 'off', RATE_LIMIT_SEND: 'off' };
+
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'cohora-test-'));
 }
@@ -67,7 +73,7 @@ export class TestApp extends ApiClient {
 }
 
 async function startApp(env: Record<string, string>, dataDir: string, port = 0): Promise<NestExpressApplication> {
-  const config = AppConfig.fromEnv({ LOG_LEVEL: 'silent', ...env, DATA_DIR: dataDir });
+  const config = AppConfig.fromEnv({ LOG_LEVEL: 'silent', ...TEST_RATE_LIMITS, ...env, DATA_DIR: dataDir });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(AppConfig)
     .useValue(config)

@@ -121,4 +121,10 @@ export const MIGRATIONS: readonly string[] = [
   END
   $$;
   `,
+  `
+  -- Secret tokens (AUTH_MODE=token): only their SHA-256 is kept. Users registered before
+  -- this step have none. NULLs do not collide in a unique index.
+  ALTER TABLE users ADD COLUMN token_hash text;
+  CREATE UNIQUE INDEX users_by_token_hash ON users (token_hash);
+  `,
 ];

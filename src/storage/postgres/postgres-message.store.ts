@@ -48,6 +48,12 @@ const DELIVERED_THROUGH: Statement = {
   text: 'SELECT delivered_through FROM mailboxes WHERE recipient_id = $1',
 };
 
+// One row per recipient ever messaged: a scan, but only at each metrics scrape.
+const QUEUED: Statement = {
+  name: 'cohora.messages.queued',
+  text: 'SELECT coalesce(sum(accepted - delivered), 0) AS queued FROM mailboxes',
+};
+
 const PRUNE: Statement = {
   name: 'cohora.messages.prune',
   text: `
@@ -108,6 +114,11 @@ export class PostgresMessageStore extends MessageStore {
 
   ping(): Promise<void> {
     return this.db.ping();
+  }
+
+  override async queuedCount(): Promise<number> {
+    const { rows } = await this.db.run<{ queued: string }>(QUEUED);
+    return Number(rows[0].queued);
   }
 
   /** Runs one batch; settles each write only after it has committed. */

@@ -25,6 +25,7 @@ export class SqliteMessageStore extends MessageStore {
   private readonly after: Statement<[string, number, number], MessageRow>;
   private readonly advance: Statement<[number, number, string]>;
   private readonly pruneBatch: Statement<[number, number]>;
+  private readonly queued: Statement<[], { queued: number | null }>;
   private readonly writes: GroupCommit;
 
   constructor({ db }: SqliteDatabase) {
@@ -54,7 +55,13 @@ export class SqliteMessageStore extends MessageStore {
         WHERE m.sent_at < ? AND m.id <= b.delivered_through
         LIMIT ?
       )`);
+    // One row per recipient ever messaged: a scan, but only at each metrics scrape.
+    this.queued = db.prepare('SELECT sum(accepted - delivered) AS queued FROM mailboxes');
     this.writes = new GroupCommit(db);
+  }
+
+  override queuedCount(): Promise<number> {
+    return promised(() => this.queued.get()?.queued ?? 0);
   }
 
   append(draft: MessageDraft, maxQueued: number): Promise<StoredMessage> {

@@ -3,6 +3,14 @@ import { ApiProperty } from '@nestjs/swagger';
 export class CreatedUserDto {
   @ApiProperty({ example: '3f1c6f7e-2b8e-4a52-9a35-7c1f7f6f4b1e', description: 'The new user id (UUID v4).' })
   id!: string;
+
+  @ApiProperty({
+    example: 'q3v0m6m4b3kYc8dJtq8o2cJ8Zr0VwKxN3d5fH1aPq2s',
+    description:
+      'The user’s secret token (256 random bits, base64url), shown this once; cohora keeps only its hash. ' +
+      'Needed with AUTH_MODE=token: `{"id", "token"}` on /ws, `Authorization: Bearer <token>` on send.',
+  })
+  token!: string;
 }
 
 export class UserDirectoryDto {

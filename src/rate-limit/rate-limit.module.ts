@@ -1,0 +1,45 @@
+import { Module } from '@nestjs/common';
+import type { Request } from 'express';
+import { ThrottlerModule, type ThrottlerOptions } from '@nestjs/throttler';
+import { AppConfig } from '../config/app-config.js';
+import { RedisCommands } from '../redis/redis-commands.js';
+import { RedisModule } from '../redis/redis.module.js';
+import { InMemoryThrottlerStorage } from './in-memory-throttler.storage.js';
+import { RATE_LIMITED_ACTIONS, rateLimitRules } from './rate-limits.js';
+import { RedisThrottlerStorage } from './redis-throttler.storage.js';
+
+/**
+ * Rate limits for HTTP routes marked with RateLimited(): @nestjs/throttler with one named
+ * throttler per action, counted in this process, or in Redis when REDIS_URL is set so that
+ * every process shares one budget.
+ */
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      imports: [RedisModule],
+      inject: [AppConfig, RedisCommands],
+      useFactory: (config: AppConfig, redis: RedisCommands | null) => {
+        const rules = rateLimitRules(config);
+        const throttlers: ThrottlerOptions[] = RATE_LIMITED_ACTIONS.map((action) => {
+          const { rate, tracker } = rules[action];
+          return {
+            name: action,
+            limit: rate?.limit ?? 0,
+            ttl: rate?.windowMs ?? 1_000,
+            // Refused until the window ends, no longer.
+            blockDuration: 0,
+            getTracker: (req) => tracker(req as Request),
+            skipIf: rate === null ? () => true : undefined,
+          };
+        });
+        return {
+          throttlers,
+          storage: redis ? new RedisThrottlerStorage(redis) : new InMemoryThrottlerStorage(),
+          // Only a refusal carries a header (Retry-After), so an accepted send stays as lean as before.
+          setHeaders: false,
+        };
+      },
+    }),
+  ],
+})
+export class RateLimitModule {}
