@@ -3,7 +3,8 @@ import { AppConfig } from '../config/app-config.js';
 import { InstanceLock } from './instance-lock.js';
 import { LocalMessageBus } from './local-message.bus.js';
 import { MessageBus } from './message.bus.js';
-import { RedisMessageBus, redactUrl } from './redis-message.bus.js';
+import { withoutPassword } from '../common/without-password.js';
+import { RedisMessageBus } from './redis-message.bus.js';
 
 /**
  * Picks the bus for the configured layout. The Redis client library is loaded only when
@@ -18,7 +19,7 @@ import { RedisMessageBus, redactUrl } from './redis-message.bus.js';
         if (bus.driver === 'local') return new LocalMessageBus(await InstanceLock.acquire(storage.dataDir));
         if (storage.driver === 'postgres') return RedisMessageBus.connect(bus);
         // Processes sharing one SQLite file must share one bus, too.
-        const lock = await InstanceLock.acquire(storage.dataDir, `${redactUrl(bus.url)} ${bus.prefix}`);
+        const lock = await InstanceLock.acquire(storage.dataDir, `${withoutPassword(bus.url)} ${bus.prefix}`);
         return RedisMessageBus.connect(bus, lock);
       },
     },

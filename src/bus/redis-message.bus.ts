@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { StoredMessage } from '../storage/message.store.js';
+import { withoutPassword } from '../common/without-password.js';
 import type { InstanceLock } from './instance-lock.js';
 import { type LocalSockets, MessageBus } from './message.bus.js';
 
@@ -71,7 +72,7 @@ export class RedisMessageBus extends MessageBus implements OnApplicationShutdown
     const ready = Promise.all([publisher, subscriber].map((client) => new Promise((up) => client.once('ready', up))));
     const answered = await Promise.race([ready.then(() => true), sleep(BOOT_WAIT_MS).then(() => false)]);
     if (!answered) {
-      bus.logger.error(`Redis at ${redactUrl(url)} does not answer; starting without it and retrying`);
+      bus.logger.error(`Redis at ${withoutPassword(url)} does not answer; starting without it and retrying`);
     }
     return bus;
   }
@@ -170,9 +171,4 @@ export class RedisMessageBus extends MessageBus implements OnApplicationShutdown
   private channel(userId: string): string {
     return `${this.prefix}user:${userId}`;
   }
-}
-
-/** The URL without its password, for logs and errors. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { withoutPassword } from '../common/without-password.js';
 import { ConfigError } from './config-error.js';
 import { Environment, type LogLevel } from './environment.js';
 import type { Rate } from './rate.js';
@@ -107,7 +108,7 @@ export class AppConfig {
         constraints.isString ??
         constraints.isRate ??
         Object.values(constraints)[0];
-      throw new ConfigError(`${rule} (got ${JSON.stringify(withoutPassword(given[error.property]))})`);
+      throw new ConfigError(`${rule} (got ${JSON.stringify(maybeWithoutPassword(given[error.property]))})`);
     }
     if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
       throw new ConfigError(
@@ -134,7 +135,6 @@ function parseOrigins(list: string | undefined): string[] {
   return [...new Set(list.split(',').map((entry) => new URL(entry.trim()).origin))];
 }
 
-/** A URL's password never reaches a log: `postgres://app:secret@db` is shown as `postgres://app:***@db`. */
-function withoutPassword(value: string | undefined): string | undefined {
-  return value?.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*):[^@/\s]*@/i, '$1:***@');
+function maybeWithoutPassword(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : withoutPassword(value);
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { redactUrl } from '../bus/redis-message.bus.js';
+import { withoutPassword } from '../common/without-password.js';
 
 /** How long boot waits for Redis before going on: callers fail open meanwhile. */
 const BOOT_WAIT_MS = 2_000;
@@ -36,7 +36,7 @@ export class RedisCommands implements OnApplicationShutdown {
     const ready = new Promise((up) => client.once('ready', up)).then(() => true);
     if (!(await Promise.race([ready, sleep(BOOT_WAIT_MS).then(() => false)]))) {
       commands.logger.warn(
-        `Redis at ${redactUrl(url)} does not answer yet; rate limits and metrics are local meanwhile`,
+        `Redis at ${withoutPassword(url)} does not answer yet; rate limits and metrics are local meanwhile`,
       );
     }
     return commands;
