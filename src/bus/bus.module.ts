@@ -1,8 +1,8 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { InstanceLock } from './instance-lock.js';
 import { LocalMessageBus } from './local-message.bus.js';
-import { MessageBus } from './message.bus.js';
+import { MessageBus } from '../ports/message.bus.js';
 import { withoutPassword } from '../common/without-password.js';
 import { RedisMessageBus } from './redis-message.bus.js';
 
@@ -10,6 +10,7 @@ import { RedisMessageBus } from './redis-message.bus.js';
  * Picks the bus for the configured layout. The Redis client library is loaded only when
  * REDIS_URL is set: the embedded default never loads it.
  */
+@Global()
 @Module({
   providers: [
     {

@@ -1,7 +1,7 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import type { StoredMessage } from '../storage/message.store.js';
+import type { StoredMessage } from '../ports/message.store.js';
 import type { InstanceLock } from './instance-lock.js';
-import { type LocalSockets, MessageBus } from './message.bus.js';
+import { type LocalSockets, MessageBus } from '../ports/message.bus.js';
 
 /**
  * Delivers within this process only, so it is correct only while one process serves the

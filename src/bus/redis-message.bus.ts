@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import type { StoredMessage } from '../storage/message.store.js';
+import type { StoredMessage } from '../ports/message.store.js';
 import { withoutPassword } from '../common/without-password.js';
 import type { InstanceLock } from './instance-lock.js';
-import { type LocalSockets, MessageBus } from './message.bus.js';
+import { type LocalSockets, MessageBus } from '../ports/message.bus.js';
 
 /** How long boot waits for Redis before going on without it. */
 const BOOT_WAIT_MS = 5_000;

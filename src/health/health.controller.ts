@@ -1,9 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { MessageBus } from '../bus/message.bus.js';
-import { MessageStore } from '../storage/message.store.js';
-import { UserStore } from '../storage/user.store.js';
+import { MessageBus } from '../ports/message.bus.js';
+import { MessageStore } from '../ports/message.store.js';
+import { UserStore } from '../ports/user.store.js';
 
 @ApiTags('operations')
 @Controller('health')

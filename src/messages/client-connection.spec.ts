@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import { InMemoryMessageStore } from '../../test/fakes/in-memory-message.store.js';
-import type { StoredMessage } from '../storage/message.store.js';
+import type { StoredMessage } from '../ports/message.store.js';
 import { ClientConnection } from './client-connection.js';
 import { messageFrame } from './frames.js';
 

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { StoredMessage } from '../storage/message.store.js';
+import type { StoredMessage } from '../ports/message.store.js';
 import { Close, type CloseReason, messageFrame } from './frames.js';
 
 /** Reads the next page of a user's stored messages after `afterId` (null: from the start). */

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { MessageStore } from '../storage/message.store.js';
+import { MessageStore } from '../ports/message.store.js';
 
 /**
  * Collects "delivered through" marks as frames leave and writes them to the store once per

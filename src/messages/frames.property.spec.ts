@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatMessageId } from './message-id.js';
+import { formatMessageId } from '../protocol/message-id.js';
 import { messageFrame, parseAuthFrame } from './frames.js';
 
 const anyText = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.string());

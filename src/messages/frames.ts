@@ -1,5 +1,5 @@
-import type { StoredMessage } from '../storage/message.store.js';
-import { parseMessageId } from './message-id.js';
+import type { StoredMessage } from '../ports/message.store.js';
+import { parseMessageId } from '../protocol/message-id.js';
 
 /** The largest frame a client may send; an auth frame needs a fraction of this. */
 export const MAX_INBOUND_FRAME_BYTES = 16 * 1024;

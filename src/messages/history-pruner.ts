@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { MessageStore } from '../storage/message.store.js';
+import { MessageStore } from '../ports/message.store.js';
 
 /** Deletes delivered messages once they are older than HISTORY_RETENTION; queued ones stay. */
 @Injectable()

@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { BusModule } from '../bus/bus.module.js';
-import { StorageModule } from '../storage/storage.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { HistoryPruner } from './history-pruner.js';
@@ -9,7 +7,7 @@ import { MessagesGateway } from './messages.gateway.js';
 import { MessagesService } from './messages.service.js';
 
 @Module({
-  imports: [UsersModule, StorageModule, BusModule],
+  imports: [UsersModule],
   controllers: [MessagesController],
   providers: [MessagesService, MessagesGateway, DeliveryTracker, HistoryPruner],
 })

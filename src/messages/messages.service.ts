@@ -7,8 +7,8 @@ import {
 } from '../common/domain-errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { Metrics } from '../metrics/metrics.js';
-import { MessageStore, type StoredMessage } from '../storage/message.store.js';
-import type { User } from '../storage/user.store.js';
+import { MessageStore, type StoredMessage } from '../ports/message.store.js';
+import type { User } from '../ports/user.store.js';
 import { UsersService } from '../users/users.service.js';
 import type { Delivery } from './dto/send-result.dto.js';
 import { MessagesGateway } from './messages.gateway.js';

@@ -1,8 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { RedisCommands } from '../redis/redis-commands.js';
 import { RedisModule } from '../redis/redis.module.js';
-import { MessageStore } from '../storage/message.store.js';
-import { StorageModule } from '../storage/storage.module.js';
+import { MessageStore } from '../ports/message.store.js';
 import { ClusterMetrics } from './cluster-metrics.js';
 import { Metrics } from './metrics.js';
 import { MetricsController } from './metrics.controller.js';
@@ -10,7 +9,7 @@ import { MetricsController } from './metrics.controller.js';
 /** Metrics for any module to count into, and `/metrics` to read them. */
 @Global()
 @Module({
-  imports: [RedisModule, StorageModule],
+  imports: [RedisModule],
   controllers: [MetricsController],
   providers: [
     {

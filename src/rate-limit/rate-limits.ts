@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { User } from '../storage/user.store.js';
+import type { User } from '../ports/user.store.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { Rate } from '../config/rate.js';
 

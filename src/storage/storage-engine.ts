@@ -1,10 +1,10 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { StorageConfig } from '../config/app-config.js';
-import type { MessageStore } from './message.store.js';
+import type { MessageStore } from '../ports/message.store.js';
 import { SqliteDatabase } from './sqlite/sqlite-database.js';
 import { SqliteMessageStore } from './sqlite/sqlite-message.store.js';
 import { SqliteUserStore } from './sqlite/sqlite-user.store.js';
-import type { UserStore } from './user.store.js';
+import type { UserStore } from '../ports/user.store.js';
 
 /** The configured database could not be opened at start; main.ts prints the message as one line. */
 export class StorageOpenError extends Error {

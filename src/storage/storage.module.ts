@@ -1,14 +1,15 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { MessageStore } from './message.store.js';
+import { MessageStore } from '../ports/message.store.js';
 import { StorageEngine } from './storage-engine.js';
-import { UserStore } from './user.store.js';
+import { UserStore } from '../ports/user.store.js';
 
 /**
  * Picks the storage adapters for the configured driver: the embedded SQLite file by default,
  * PostgreSQL when DATABASE_URL is set. Services depend on UserStore and MessageStore only; a
  * new engine is a new pair of adapters in StorageEngine.
  */
+@Global()
 @Module({
   providers: [
     {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { type User, UserStore } from '../storage/user.store.js';
+import { type User, UserStore } from '../ports/user.store.js';
 import { parseUserName } from './user-name.js';
 import { hashToken, isPlausibleToken, issueToken, tokenMatches } from './user-token.js';
 

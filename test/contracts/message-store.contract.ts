@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RecipientQueueFullError } from '../../src/common/domain-errors.js';
-import type { MessageDraft, MessageStore } from '../../src/storage/message.store.js';
+import type { MessageDraft, MessageStore } from '../../src/ports/message.store.js';
 
 /** What every MessageStore adapter, and the fake, must do. `open` gives an empty store. */
 export function messageStoreContract(adapter: string, open: () => Promise<MessageStore>): void {

@@ -6,7 +6,7 @@ import {
   RecipientQueueFullError,
   StoreUnavailableError,
 } from '../../src/common/domain-errors.js';
-import type { MessageDraft, StoredMessage } from '../../src/storage/message.store.js';
+import type { MessageDraft, StoredMessage } from '../../src/ports/message.store.js';
 import { PostgresDatabase } from '../../src/storage/postgres/postgres-database.js';
 import { PostgresMessageStore } from '../../src/storage/postgres/postgres-message.store.js';
 import { PostgresUserStore } from '../../src/storage/postgres/postgres-user.store.js';

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { NameTakenError } from '../../src/common/domain-errors.js';
-import type { UserStore } from '../../src/storage/user.store.js';
+import type { UserStore } from '../../src/ports/user.store.js';
 
 /** What every UserStore adapter, and the fake, must do. `open` gives an empty store. */
 export function userStoreContract(adapter: string, open: () => Promise<UserStore>): void {

@@ -1,6 +1,6 @@
 import { RecipientQueueFullError } from '../../src/common/domain-errors.js';
-import { formatMessageId } from '../../src/messages/message-id.js';
-import { type MessageDraft, MessageStore, type StoredMessage } from '../../src/storage/message.store.js';
+import { formatMessageId } from '../../src/protocol/message-id.js';
+import { type MessageDraft, MessageStore, type StoredMessage } from '../../src/ports/message.store.js';
 
 /** MessageStore in an array, for unit tests. Held to the same contract suite as the real adapters. */
 export class InMemoryMessageStore extends MessageStore {

@@ -1,5 +1,5 @@
 import { NameTakenError } from '../../src/common/domain-errors.js';
-import { type Credentials, type NewUser, type User, UserStore } from '../../src/storage/user.store.js';
+import { type Credentials, type NewUser, type User, UserStore } from '../../src/ports/user.store.js';
 
 /** UserStore in a Map, for unit tests. Held to the same contract suite as the real adapters. */
 export class InMemoryUserStore extends UserStore {

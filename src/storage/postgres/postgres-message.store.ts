@@ -1,6 +1,6 @@
 import { InvalidInputError, RecipientQueueFullError, StoreUnavailableError } from '../../common/domain-errors.js';
-import { formatMessageId, messageSequence } from '../../messages/message-id.js';
-import { type MessageDraft, MessageStore, type StoredMessage } from '../message.store.js';
+import { formatMessageId, messageSequence } from '../../protocol/message-id.js';
+import { type MessageDraft, MessageStore, type StoredMessage } from '../../ports/message.store.js';
 import type { PostgresDatabase, Statement } from './postgres-database.js';
 import { WriteBatcher } from './write-batcher.js';
 

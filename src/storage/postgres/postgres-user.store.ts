@@ -1,5 +1,5 @@
 import { NameTakenError } from '../../common/domain-errors.js';
-import { type Credentials, type NewUser, type User, UserStore } from '../user.store.js';
+import { type Credentials, type NewUser, type User, UserStore } from '../../ports/user.store.js';
 import type { PostgresDatabase, Statement } from './postgres-database.js';
 import { sqlState } from './postgres-errors.js';
 

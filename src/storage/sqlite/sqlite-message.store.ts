@@ -1,8 +1,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Database, Statement } from 'better-sqlite3';
 import { RecipientQueueFullError } from '../../common/domain-errors.js';
-import { formatMessageId, messageSequence } from '../../messages/message-id.js';
-import { type MessageDraft, MessageStore, type StoredMessage } from '../message.store.js';
+import { formatMessageId, messageSequence } from '../../protocol/message-id.js';
+import { type MessageDraft, MessageStore, type StoredMessage } from '../../ports/message.store.js';
 import { GroupCommit } from './group-commit.js';
 import { promised, type SqliteDatabase } from './sqlite-database.js';
 

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { NameTakenError } from '../../common/domain-errors.js';
-import { type Credentials, type NewUser, type User, UserStore } from '../user.store.js';
+import { type Credentials, type NewUser, type User, UserStore } from '../../ports/user.store.js';
 import { promised, type SqliteDatabase } from './sqlite-database.js';
 
 export class SqliteUserStore extends UserStore {

@@ -9,7 +9,7 @@ export interface MessageDraft {
 }
 
 export interface StoredMessage extends MessageDraft {
-  /** See messages/message-id.ts: fixed-width digits that sort in acceptance order. */
+  /** See protocol/message-id.ts: fixed-width digits that sort in acceptance order. */
   id: string;
 }
 

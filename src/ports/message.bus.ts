@@ -1,4 +1,4 @@
-import type { StoredMessage } from '../storage/message.store.js';
+import type { StoredMessage } from './message.store.js';
 
 /** This process's sockets, as the bus reaches them. Each method returns whether some socket will get the message(s). */
 export interface LocalSockets {
