@@ -1,4 +1,4 @@
-import { CloseCode } from '../client/protocol.js';
+import { CloseCode } from '../protocol/close-codes.js';
 import { NodeCohoraConnection } from '../client/node/node-connection.js';
 import type { CliContext } from './cli-context.js';
 import { CliError } from './cli-error.js';

@@ -24,6 +24,9 @@ export {
 export { MemoryHistoryStore } from './memory-history.store.js';
 export { MessageDeduper } from './message-deduper.js';
 export * from './protocol.js';
+export { CloseCode, type CloseCodeValue } from '../protocol/close-codes.js';
+export { type AuthFrame, MAX_INBOUND_FRAME_BYTES, type MessageFrame } from '../protocol/ws-frames.js';
+export { ReconnectPolicy, RESTART_DELAY_MS, TOO_MANY_CONNECTIONS_DELAY_MS } from './reconnect-policy.js';
 export { ServerUrl } from './server-url.js';
 export type { SocketConstructor, SocketLike } from './socket-like.js';
 export { findUser } from './user-lookup.js';

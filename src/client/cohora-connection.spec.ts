@@ -3,7 +3,7 @@ import { FakeClock } from '../../test/support/fake-clock.js';
 import { CohoraConnection, type ConnectionEvents, type ConnectionOptions } from './cohora-connection.js';
 import { type HistoryEntry, HistoryStore } from './history.store.js';
 import { MemoryHistoryStore } from './memory-history.store.js';
-import type { MessageFrame } from './protocol.js';
+import type { MessageFrame } from '../protocol/ws-frames.js';
 import type { SocketLike } from './socket-like.js';
 
 /** A WebSocket that a test drives by hand: it opens, receives and closes when told to. */
@@ -197,6 +197,46 @@ describe(CohoraConnection.name, () => {
     expect(events.at(-1)).toEqual(['disconnected', { code: 4401, reason: 'Unauthorized', willReconnect: false }]);
     expect(conn.state).toBe('stopped');
     expect(clock.pending).toEqual([]);
+  });
+
+  it('waits 0.5–5 s after a 1012 (a deploy), then resumes after the last id', async () => {
+    await connection({ backoff: { baseMs: 1000, capMs: 8000, random: () => 0.5 } }).start();
+    last().accept();
+    last().push(frame(7));
+    await settle();
+    last().serverCloses(1012, 'Service restart: reconnect after a random delay');
+    expect(events.at(-1)).toEqual([
+      'disconnected',
+      { code: 1012, reason: 'Service restart: reconnect after a random delay', willReconnect: true, retryInMs: 2750 },
+    ]);
+    clock.advance(2749);
+    expect(FakeSocket.opened).toHaveLength(1);
+    clock.advance(1);
+    last().accept();
+    expect(last().sent).toEqual([{ id: 'id-bob', since: '0000000000000007' }]);
+  });
+
+  it('waits at least 5 s after 4409 (too many sockets for the user) before trying again', async () => {
+    await connection().start();
+    last().accept();
+    last().serverCloses(4409, 'Too many connections for this user');
+    expect(events.at(-1)).toMatchObject(['disconnected', { code: 4409, willReconnect: true, retryInMs: 5000 }]);
+    clock.advance(4999);
+    expect(FakeSocket.opened).toHaveLength(1);
+    clock.advance(1);
+    expect(FakeSocket.opened).toHaveLength(2);
+  });
+
+  it.each([1008, 1011, 4408, 4429])('reconnects with the backoff after %i, resuming with since', async (code) => {
+    await connection().start();
+    last().accept();
+    last().push(frame(3));
+    await settle();
+    last().serverCloses(code);
+    expect(events.at(-1)).toMatchObject(['disconnected', { code, willReconnect: true, retryInMs: 500 }]);
+    clock.advance(500);
+    last().accept();
+    expect(last().sent).toEqual([{ id: 'id-bob', since: '0000000000000003' }]);
   });
 
   it('gives up on a socket that does not open in time, and retries', async () => {

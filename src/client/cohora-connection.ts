@@ -1,9 +1,11 @@
-import { Backoff, type BackoffOptions } from './backoff.js';
+import type { BackoffOptions } from './backoff.js';
 import { type Clock, systemClock } from './clock.js';
 import { type HistoryEntry, HistoryStore, incomingEntry, lastReceivedId } from './history.store.js';
 import { MemoryHistoryStore } from './memory-history.store.js';
 import { isLaterId, isServerMessageId, MessageDeduper } from './message-deduper.js';
-import { type AuthFrame, CloseCode, type MessageFrame } from './protocol.js';
+import { CloseCode } from '../protocol/close-codes.js';
+import type { AuthFrame, MessageFrame } from '../protocol/ws-frames.js';
+import { ReconnectPolicy } from './reconnect-policy.js';
 import { ServerUrl } from './server-url.js';
 import type { SocketConstructor, SocketLike } from './socket-like.js';
 import { TypedEmitter } from './typed-emitter.js';
@@ -49,8 +51,8 @@ const decoder = new TextDecoder();
 /**
  * A live connection to cohora's `/ws` for one user. It authenticates, resumes with `since`
  * (the last message id it holds), drops duplicates by id, appends every new message to the
- * history before emitting it, and reconnects with jittered exponential backoff after any close
- * except 4401 or close().
+ * history before emitting it, and reconnects after any close except 4401 or close(), as long
+ * after it as ReconnectPolicy says for the close code (0.5–5 s after 1012, backoff otherwise).
  */
 export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
   private readonly url: string;
@@ -58,7 +60,7 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
   private readonly token?: string;
   private readonly history: HistoryStore;
   private readonly WebSocket: SocketConstructor;
-  private readonly backoff: Backoff;
+  private readonly reconnect: ReconnectPolicy;
   private readonly stableAfterMs: number;
   private readonly connectTimeoutMs: number;
   private readonly clock: Clock;
@@ -88,7 +90,7 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
     this.history = options.history ?? new MemoryHistoryStore();
     this.WebSocket = WebSocketImpl;
     this.clock = options.clock ?? systemClock;
-    this.backoff = new Backoff(options.backoff);
+    this.reconnect = new ReconnectPolicy(options.backoff);
     this.stableAfterMs = options.stableAfterMs ?? 10_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
   }
@@ -142,7 +144,7 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
 
   private connect(): void {
     this.currentState = 'connecting';
-    this.emit('connecting', { url: this.url, attempt: this.backoff.failures });
+    this.emit('connecting', { url: this.url, attempt: this.reconnect.failures });
     let socket: SocketLike;
     try {
       socket = new this.WebSocket(this.url);
@@ -187,13 +189,12 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
       this.onStoppedSocketClosed?.();
       return;
     }
-    if (code === CloseCode.Unauthorized) {
+    const retryInMs = this.reconnect.delayAfter(code, healthy);
+    if (retryInMs === undefined) {
       this.currentState = 'stopped';
       this.emit('disconnected', { code, reason, willReconnect: false });
       return;
     }
-    if (healthy) this.backoff.reset();
-    const retryInMs = this.backoff.next();
     this.currentState = 'waiting';
     this.retryTimer = this.clock.setTimeout(() => this.connect(), retryInMs);
     this.emit('disconnected', { code, reason, willReconnect: true, retryInMs });

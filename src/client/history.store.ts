@@ -1,5 +1,5 @@
 import { isLaterId, isServerMessageId } from './message-deduper.js';
-import type { MessageFrame } from './protocol.js';
+import type { MessageFrame } from '../protocol/ws-frames.js';
 
 /** One message in a chat history, received (`in`) or sent (`out`). */
 export interface HistoryEntry {

@@ -13,7 +13,8 @@ import { ConnectionRegistry } from './connection-registry.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { type AuthFailureReason, Metrics } from '../metrics/metrics.js';
 import { FrameRateLimiter } from '../rate-limit/frame-rate-limiter.js';
-import { Close, type CloseReason, MAX_INBOUND_FRAME_BYTES, messageFrame, parseAuthFrame } from './frames.js';
+import { MAX_INBOUND_FRAME_BYTES } from '../protocol/ws-frames.js';
+import { Close, type CloseReason, messageFrame, parseAuthFrame } from './frames.js';
 
 /** How long shutdown waits for clients to acknowledge the close before going on. */
 const SHUTDOWN_CLOSE_WAIT_MS = 1_500;

@@ -2,7 +2,7 @@ import { CohoraHttpError, CohoraNetworkError } from '../client/client-errors.js'
 import { CohoraClient } from '../client/cohora-client.js';
 import { CohoraConnection, type ConnectionState } from '../client/cohora-connection.js';
 import { type HistoryEntry, outgoingEntry, peerIdOf } from '../client/history.store.js';
-import { CloseCode } from '../client/protocol.js';
+import { CloseCode } from '../protocol/close-codes.js';
 import { ServerUrl } from '../client/server-url.js';
 import { nameKey } from '../client/user-lookup.js';
 import { WebStorageHistoryStore } from '../client/web-storage-history.store.js';

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { MessageFrame } from '../../src/messages/frames.js';
+import type { MessageFrame } from '../../src/protocol/ws-frames.js';
 
 /**
  * A client as PROTOCOL.md describes one: it reconnects whenever its socket closes (after a
