@@ -6,6 +6,7 @@ import { LoggingModule } from './logging/logging.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { RedisModule } from './redis/redis.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -17,6 +18,7 @@ import { UsersModule } from './users/users.module.js';
   imports: [
     ConfigModule,
     LoggingModule,
+    RedisModule,
     StorageModule,
     BusModule,
     MetricsModule,

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { appOptions, configureApp } from './app.setup.js';
 import { AppModule } from './app.module.js';
-import { InstanceLockedError } from './bus/instance-lock.js';
+import { InstanceLockedError } from './storage/sqlite/instance-lock.js';
 import { drainOnClose } from './common/http-drain.js';
 import { exitWithNpmLauncher } from './common/launcher-watch.js';
 import { AppConfig, ConfigError } from './config/app-config.js';

@@ -1,19 +1,14 @@
-import type { OnApplicationShutdown } from '@nestjs/common';
-import type { StoredMessage } from '../ports/message.store.js';
-import type { InstanceLock } from './instance-lock.js';
 import { type LocalSockets, MessageBus } from '../ports/message.bus.js';
+import type { StoredMessage } from '../ports/message.store.js';
 
 /**
  * Delivers within this process only, so it is correct only while one process serves the
- * data: it holds an InstanceLock, and a second process on the same data refuses to start.
- * Sends arrive here in the order the store accepted them, so it hands over messages directly.
+ * data: the SQLite instance lock (storage/sqlite/instance-lock.ts) refuses a second process on
+ * the same data, and config refuses PostgreSQL or a PM2 cluster without Redis. Sends arrive
+ * here in the order the store accepted them, so it hands over messages directly.
  */
-export class LocalMessageBus extends MessageBus implements OnApplicationShutdown {
+export class LocalMessageBus extends MessageBus {
   private sockets?: LocalSockets;
-
-  constructor(private readonly lock: InstanceLock) {
-    super();
-  }
 
   attach(sockets: LocalSockets): void {
     this.sockets = sockets;
@@ -31,9 +26,5 @@ export class LocalMessageBus extends MessageBus implements OnApplicationShutdown
 
   connected(): boolean {
     return true;
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.lock.release();
   }
 }

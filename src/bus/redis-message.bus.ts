@@ -1,24 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import type { StoredMessage } from '../ports/message.store.js';
-import { withoutPassword } from '../common/without-password.js';
-import type { InstanceLock } from './instance-lock.js';
 import { type LocalSockets, MessageBus } from '../ports/message.bus.js';
+import type { StoredMessage } from '../ports/message.store.js';
+import type { RedisClients } from '../redis/redis-clients.js';
 
-/** How long boot waits for Redis before going on without it. */
-const BOOT_WAIT_MS = 5_000;
 /** How long a new socket waits for its subscription before catching up anyway (Redis is slow or down). */
 const SUBSCRIBE_WAIT_MS = 1_000;
-/** A publish that takes longer than this counts as failed; the nudge is sent again on reconnect. */
-const PUBLISH_TIMEOUT_MS = 1_000;
-
-export interface RedisBusOptions {
-  url: string;
-  /** Namespaces the channels, so several deployments (or test runs) can share one Redis. */
-  prefix: string;
-}
 
 /**
  * Routes nudges between processes over Redis pub/sub, one channel per user that some process
@@ -28,8 +17,10 @@ export interface RedisBusOptions {
  * a lost nudge only delays a message until the next catch-up:
  * - when the subscriber reconnects, every local socket catches up (nudges may have been lost);
  * - a nudge that could not be published is owed, and sent when the publisher is back.
+ * It publishes on the shared commands client (RedisClients: a publish that is slow or fails
+ * counts as failed, and the nudge is owed) and listens on the dedicated subscriber.
  */
-export class RedisMessageBus extends MessageBus implements OnApplicationShutdown {
+export class RedisMessageBus extends MessageBus {
   private readonly logger = new Logger(RedisMessageBus.name);
   /** Tells this process's own nudges apart from other processes'. */
   private readonly origin = randomUUID();
@@ -38,43 +29,20 @@ export class RedisMessageBus extends MessageBus implements OnApplicationShutdown
   /** Recipients whose nudge could not be published. */
   private readonly owed = new Set<string>();
   private sockets?: LocalSockets;
-
-  private constructor(
-    private readonly publisher: Redis,
-    private readonly subscriber: Redis,
-    private readonly prefix: string,
-    private readonly lock: InstanceLock | undefined,
-  ) {
-    super();
-    subscriber.on('message', (channel: string, origin: string) => this.received(channel, origin));
-    subscriber.on('ready', () => this.subscriberReady());
-    publisher.on('ready', () => void this.payOwedNudges());
-    for (const [role, client] of [
-      ['publisher', publisher],
-      ['subscriber', subscriber],
-    ] as const) {
-      client.on('error', (error: Error) => this.logger.warn(`Redis ${role}: ${error.message}`));
-    }
-  }
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
 
   /**
-   * Connects to Redis. Boot waits for it a few seconds, then goes on without it: messages are
-   * stored either way, sockets of this process are served, and pushes between processes begin,
-   * with a catch-up, once Redis answers. `lock`, when the data is a SQLite file, is held for as
-   * long as the bus runs.
+   * Messages are stored whether Redis answers or not, and sockets of this process are served;
+   * pushes between processes begin, with a catch-up, once Redis answers.
    */
-  static async connect({ url, prefix }: RedisBusOptions, lock?: InstanceLock): Promise<RedisMessageBus> {
-    const { Redis } = await import('ioredis');
-    // Publishes fail fast while disconnected (the nudge is owed); subscriptions wait for the reconnect.
-    const publisher = new Redis(url, { enableOfflineQueue: false, commandTimeout: PUBLISH_TIMEOUT_MS });
-    const subscriber = new Redis(url, { maxRetriesPerRequest: null });
-    const bus = new RedisMessageBus(publisher, subscriber, prefix, lock);
-    const ready = Promise.all([publisher, subscriber].map((client) => new Promise((up) => client.once('ready', up))));
-    const answered = await Promise.race([ready.then(() => true), sleep(BOOT_WAIT_MS).then(() => false)]);
-    if (!answered) {
-      bus.logger.error(`Redis at ${withoutPassword(url)} does not answer; starting without it and retrying`);
-    }
-    return bus;
+  constructor(private readonly redis: RedisClients) {
+    super();
+    this.publisher = redis.commands;
+    this.subscriber = redis.subscriber;
+    this.subscriber.on('message', (channel: string, origin: string) => this.received(channel, origin));
+    this.subscriber.on('ready', () => this.subscriberReady());
+    this.publisher.on('ready', () => void this.payOwedNudges());
   }
 
   attach(sockets: LocalSockets): void {
@@ -114,14 +82,7 @@ export class RedisMessageBus extends MessageBus implements OnApplicationShutdown
   }
 
   connected(): boolean {
-    return this.publisher.status === 'ready' && this.subscriber.status === 'ready';
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    // Not QUIT: it would wait for a Redis that may be down. Nothing is left to send by now.
-    this.publisher.disconnect();
-    this.subscriber.disconnect();
-    await this.lock?.release();
+    return this.redis.ready;
   }
 
   /** Publishes a nudge; resolves whether another process holds a socket of the recipient. */
@@ -143,7 +104,7 @@ export class RedisMessageBus extends MessageBus implements OnApplicationShutdown
 
   private received(channel: string, origin: string): void {
     if (origin === this.origin) return;
-    this.sockets?.catchUp(channel.slice(this.prefix.length + 'user:'.length));
+    this.sockets?.catchUp(channel.slice(this.channel('').length));
   }
 
   /**
@@ -169,6 +130,6 @@ export class RedisMessageBus extends MessageBus implements OnApplicationShutdown
   }
 
   private channel(userId: string): string {
-    return `${this.prefix}user:${userId}`;
+    return this.redis.key('user', userId);
   }
 }

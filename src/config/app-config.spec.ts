@@ -107,11 +107,10 @@ describe(AppConfig.name, () => {
 
   it('picks the Redis bus when REDIS_URL is set, with channels under REDIS_PREFIX', () => {
     expect(AppConfig.fromEnv({}).bus).toEqual({ driver: 'local' });
-    expect(AppConfig.fromEnv({ REDIS_URL: 'redis://cache:6379', REDIS_PREFIX: 'chat:' }).bus).toEqual({
-      driver: 'redis',
-      url: 'redis://cache:6379',
-      prefix: 'chat:',
-    });
+    expect(AppConfig.fromEnv({}).redis).toBeNull();
+    const shared = AppConfig.fromEnv({ REDIS_URL: 'redis://cache:6379', REDIS_PREFIX: 'chat:' });
+    expect(shared.bus).toEqual({ driver: 'redis' });
+    expect(shared.redis).toEqual({ url: 'redis://cache:6379', prefix: 'chat:' });
   });
 
   it('refuses layouts whose processes could not reach each other', () => {

@@ -14,6 +14,13 @@ export type StorageConfig =
   | { driver: 'sqlite'; dataDir: string; sqliteFile: string; synchronous: 'NORMAL' | 'FULL' }
   | { driver: 'postgres'; dataDir: string; databaseUrl: string; poolSize: number };
 
+/** The Redis every process of a deployment shares: the bus, rate limits and metrics. */
+export interface RedisConfig {
+  url: string;
+  /** Namespaces keys and channels, so several deployments (or test runs) can share one Redis. */
+  prefix: string;
+}
+
 /**
  * cohora's configuration, parsed and validated once at boot. Injected wherever a setting is
  * needed: nothing else reads `process.env`.
@@ -49,8 +56,10 @@ export class AppConfig {
   /** Browser origins allowed on /ws and /api (exact scheme://host:port); empty: no Origin check. */
   readonly origins: { allowed: readonly string[] };
   readonly log: { level: LogLevel };
-  /** How pushes reach the process holding a recipient's sockets: see src/bus. */
-  readonly bus: { driver: 'local' } | { driver: 'redis'; url: string; prefix: string };
+  /** REDIS_URL and REDIS_PREFIX; null without REDIS_URL (one process, nothing shared). */
+  readonly redis: RedisConfig | null;
+  /** How pushes reach the process holding a recipient's sockets: in-process, or over `redis` (src/bus). */
+  readonly bus: { driver: 'local' | 'redis' };
 
   constructor(env: Environment) {
     const dataDir = resolve(env.DATA_DIR);
@@ -88,7 +97,8 @@ export class AppConfig {
     this.rateLimits = { create: env.RATE_LIMIT_CREATE, send: env.RATE_LIMIT_SEND, wsFrames: env.RATE_LIMIT_WS_FRAMES };
     this.origins = { allowed: parseOrigins(env.ALLOWED_ORIGINS) };
     this.log = { level: env.LOG_LEVEL };
-    this.bus = env.REDIS_URL ? { driver: 'redis', url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : { driver: 'local' };
+    this.redis = env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : null;
+    this.bus = { driver: this.redis ? 'redis' : 'local' };
   }
 
   /** Reads the variables cohora knows from `vars`; unset or empty ones take their defaults. */

@@ -1,15 +1,24 @@
-import type { WebSocket } from 'ws';
-import type { StoredMessage } from '../ports/message.store.js';
+import { Logger } from '@nestjs/common';
+import type { RawData, WebSocket } from 'ws';
+import type { Rate } from '../config/rate.js';
+import { Metrics } from '../metrics/metrics.js';
+import type { MessageStore, StoredMessage } from '../ports/message.store.js';
+import { FrameRateLimiter } from '../rate-limit/frame-rate-limiter.js';
+import type { DeliveryTracker } from './delivery-tracker.js';
 import { Close, type CloseReason, messageFrame } from './frames.js';
 
-/** Reads the next page of a user's stored messages after `afterId` (null: from the start). */
-export type BacklogReader = (afterId: string | null, limit: number) => Promise<StoredMessage[]>;
-
-/** Called once a frame has been handed to the kernel for this connection's user. */
-export type DeliveredListener = (userId: string, messageId: string) => void;
-
-/** Called for each frame written after the first catch-up: a live push, for its latency. */
-export type PushedListener = (message: StoredMessage) => void;
+/** What every connection of a process shares: where it reads, whom it tells, its limits. */
+export interface ConnectionContext {
+  /** Where the catch-up reads the user's messages from. */
+  readonly store: Pick<MessageStore, 'listAfter'>;
+  /** Told once a frame has been handed to the kernel, so the user's delivery cursor moves. */
+  readonly tracker: Pick<DeliveryTracker, 'delivered'>;
+  readonly metrics: Pick<Metrics, 'readLatency' | 'pushLatency'>;
+  /** Past this many unsent bytes, a live connection is closed with 4429. */
+  readonly maxBufferedBytes: number;
+  /** Frames one socket may send (RATE_LIMIT_WS_FRAMES); null: no limit. */
+  readonly frameRate: Rate | null;
+}
 
 const BACKLOG_PAGE = 500;
 /** How long a closing socket may take to finish its close handshake before it is cut. */
@@ -20,41 +29,65 @@ type Phase = 'authenticating' | 'catching-up' | 'live' | 'closed';
 /**
  * One client socket and its place in the recipient's message stream. After authentication it
  * first catches up from the store, page by page and at the pace the client reads, then goes
- * live. Frames leave in id order and never twice on one connection.
+ * live. Frames leave in id order and never twice on one connection. It owns its socket: its
+ * heartbeat, its inbound frame limit and its close.
  */
 export class ClientConnection {
-  userId?: string;
-  /** AUTH_MODE=token: the hash of the token this socket proved; a rotation away from it closes the socket. */
-  tokenHash?: string;
-  /** Cleared at every heartbeat, set again by the client's pong. */
-  alive = true;
+  private static readonly logger = new Logger(ClientConnection.name);
+  /** Resolves with the close code once the socket is gone, whoever closed it. */
+  readonly closed: Promise<number>;
 
+  private user?: string;
+  /** AUTH_MODE=token: the hash of the token this socket proved; a rotation away from it closes the socket. */
+  private tokenHash?: string;
+  /** Cleared at every heartbeat, set again by the client's pong. */
+  private alive = true;
   private phase: Phase = 'authenticating';
   private lastSentId: string | null = null;
   /** A message was published while catching up; read the store once more before going live. */
   private missedWhileCatchingUp = false;
-  private read: BacklogReader = () => Promise.resolve([]);
   /** The first catch-up (the backlog) is done: frames from here on are live pushes. */
   private caughtUp = false;
 
   constructor(
-    readonly socket: WebSocket,
-    private readonly maxBufferedBytes: number,
-    private readonly onDelivered: DeliveredListener,
-    private readonly onPushed: PushedListener = () => undefined,
-  ) {}
+    private readonly socket: WebSocket,
+    private readonly context: ConnectionContext,
+  ) {
+    this.closed = new Promise((resolve) =>
+      socket.once('close', (code: number) => {
+        this.phase = 'closed';
+        resolve(code);
+      }),
+    );
+    socket.on('pong', () => (this.alive = true));
+    if (context.frameRate) {
+      const limiter = new FrameRateLimiter(context.frameRate);
+      socket.on('message', () => {
+        if (!limiter.allow()) this.close(Close.TooManyFrames);
+      });
+    }
+  }
+
+  get userId(): string | undefined {
+    return this.user;
+  }
 
   get isOpen(): boolean {
     return this.phase !== 'closed';
   }
 
+  /** Hands the socket's first frame, as text, to `listener` (the handshake's auth frame). */
+  onFirstFrame(listener: (text: string) => void): void {
+    this.socket.once('message', (data: RawData) => listener(rawText(data)));
+  }
+
   /**
-   * Binds the connection to its user and to where their messages are read from. From here on,
-   * messages offered to it are delivered by the catch-up that follows, then live.
+   * Binds the connection to its user (and, in token mode, to the token it proved). From here
+   * on, messages offered to it are delivered by the catch-up that follows, then live.
    */
-  authenticated(userId: string, read: BacklogReader): void {
-    this.userId = userId;
-    this.read = read;
+  authenticated(userId: string, tokenHash?: string): void {
+    this.user = userId;
+    this.tokenHash = tokenHash;
     this.phase = 'catching-up';
     this.missedWhileCatchingUp = true;
   }
@@ -74,7 +107,7 @@ export class ClientConnection {
    * process, or news may have been lost. Returns whether this connection will deliver them.
    * A failed read closes the connection (1011), and the client resumes with `since`.
    */
-  catchUpAgain(onFailure: (error: Error) => void): boolean {
+  catchUpAgain(): boolean {
     if (this.phase === 'catching-up') {
       this.missedWhileCatchingUp = true;
       return true;
@@ -82,32 +115,10 @@ export class ClientConnection {
     if (this.phase !== 'live') return false;
     this.phase = 'catching-up';
     this.drain().catch((error: Error) => {
-      onFailure(error);
+      ClientConnection.logger.error(`Could not read messages for a connection: ${error.message}`);
       this.close(Close.InternalError);
     });
     return true;
-  }
-
-  private async drain(): Promise<void> {
-    for (;;) {
-      this.missedWhileCatchingUp = false;
-      const page = await this.read(this.lastSentId, BACKLOG_PAGE);
-      if (!this.isOpen) return;
-      for (const [index, message] of page.entries()) {
-        const frame = messageFrame(message);
-        // Frames leave in order, so the report for a page's last frame covers the page. Past
-        // half the buffer limit, wait for the client to read: the catch-up goes at its pace.
-        if (index < page.length - 1 && this.socket.bufferedAmount <= this.maxBufferedBytes / 2) {
-          this.sendAhead(message, frame);
-          continue;
-        }
-        await new Promise<void>((written) => this.send(message, frame, written));
-        if (!this.isOpen) return;
-      }
-      if (page.length < BACKLOG_PAGE && !this.missedWhileCatchingUp) break;
-    }
-    this.phase = 'live';
-    this.caughtUp = true;
   }
 
   /**
@@ -123,8 +134,23 @@ export class ClientConnection {
     if (this.phase !== 'live') return false;
     if (this.lastSentId !== null && message.id <= this.lastSentId) return true;
     this.send(message, frame);
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) this.close(Close.TooSlow);
+    if (this.socket.bufferedAmount > this.context.maxBufferedBytes) this.close(Close.TooSlow);
     return true;
+  }
+
+  /** Pings the client; one that did not answer the previous ping is cut. */
+  heartbeat(): void {
+    if (!this.alive) {
+      this.socket.terminate();
+      return;
+    }
+    this.alive = false;
+    this.socket.ping();
+  }
+
+  /** AUTH_MODE=token: closes the socket (4401) if it proved a token other than the user's current one. */
+  closeIfTokenReplaced(currentHash: string | null): void {
+    if (this.tokenHash !== undefined && this.tokenHash !== currentHash) this.close(Close.TokenRotated);
   }
 
   /** Closes with `reason`, and cuts the socket if the close handshake does not finish soon. */
@@ -135,18 +161,38 @@ export class ClientConnection {
     setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
   }
 
-  /** Marks the connection closed once the socket is gone, whoever closed it. */
-  socketClosed(): void {
-    this.phase = 'closed';
+  private async drain(): Promise<void> {
+    const userId = this.user!;
+    for (;;) {
+      this.missedWhileCatchingUp = false;
+      const started = performance.now();
+      const page = await this.context.store.listAfter(userId, this.lastSentId, BACKLOG_PAGE);
+      this.context.metrics.readLatency.observe(Metrics.since(started));
+      if (!this.isOpen) return;
+      for (const [index, message] of page.entries()) {
+        const frame = messageFrame(message);
+        // Frames leave in order, so the report for a page's last frame covers the page. Past
+        // half the buffer limit, wait for the client to read: the catch-up goes at its pace.
+        if (index < page.length - 1 && this.socket.bufferedAmount <= this.context.maxBufferedBytes / 2) {
+          this.sendAhead(message, frame);
+          continue;
+        }
+        await new Promise<void>((written) => this.send(message, frame, written));
+        if (!this.isOpen) return;
+      }
+      if (page.length < BACKLOG_PAGE && !this.missedWhileCatchingUp) break;
+    }
+    this.phase = 'live';
+    this.caughtUp = true;
   }
 
   /** Sends a frame and, once it has been handed to the kernel, reports it delivered. */
   private send(message: StoredMessage, frame: string, onWritten?: () => void): void {
     this.lastSentId = message.id;
-    if (this.caughtUp) this.onPushed(message);
-    const userId = this.userId!;
+    if (this.caughtUp) this.recordPush(message);
+    const userId = this.user!;
     this.socket.send(frame, (error) => {
-      if (!error) this.onDelivered(userId, message.id);
+      if (!error) this.context.tracker.delivered(userId, message.id);
       onWritten?.();
     });
   }
@@ -154,7 +200,16 @@ export class ClientConnection {
   /** Sends a frame whose delivery a later frame's report will cover. */
   private sendAhead(message: StoredMessage, frame: string): void {
     this.lastSentId = message.id;
-    if (this.caughtUp) this.onPushed(message);
+    if (this.caughtUp) this.recordPush(message);
     this.socket.send(frame);
   }
+
+  private recordPush(message: StoredMessage): void {
+    this.context.metrics.pushLatency.observe((Date.now() - message.sentAt.getTime()) / 1_000);
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
 }

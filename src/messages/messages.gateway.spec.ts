@@ -3,11 +3,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WebSocket } from 'ws';
 import { InMemoryMessageStore } from '../../test/fakes/in-memory-message.store.js';
 import { InMemoryUserStore } from '../../test/fakes/in-memory-user.store.js';
-import type { InstanceLock } from '../bus/instance-lock.js';
 import { LocalMessageBus } from '../bus/local-message.bus.js';
 import { AppConfig } from '../config/app-config.js';
 import { Metrics } from '../metrics/metrics.js';
 import { UsersService } from '../users/users.service.js';
+import { ConnectionRegistry } from './connection-registry.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { MessagesGateway } from './messages.gateway.js';
 
@@ -28,16 +28,12 @@ describe(MessagesGateway.name, () => {
     vi.useFakeTimers();
     const store = new InMemoryMessageStore();
     users = new UsersService(new InMemoryUserStore());
-    const lock = { release: () => Promise.resolve() } as InstanceLock;
-    gateway = new MessagesGateway(
-      users,
-      store,
-      new LocalMessageBus(lock),
-      new DeliveryTracker(store),
-      AppConfig.fromEnv({}),
-      new Metrics(),
-    );
-    gateway.onModuleInit();
+    const bus = new LocalMessageBus();
+    const config = AppConfig.fromEnv({});
+    const metrics = new Metrics();
+    const registry = new ConnectionRegistry(store, bus, new DeliveryTracker(store), users, config, metrics);
+    registry.onModuleInit();
+    gateway = new MessagesGateway(registry, bus, users, config, metrics);
   });
   afterEach(() => vi.useRealTimers());
 

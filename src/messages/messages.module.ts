@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module.js';
+import { ConnectionRegistry } from './connection-registry.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { HistoryPruner } from './history-pruner.js';
 import { MessagesController } from './messages.controller.js';
@@ -9,6 +10,6 @@ import { MessagesService } from './messages.service.js';
 @Module({
   imports: [UsersModule],
   controllers: [MessagesController],
-  providers: [MessagesService, MessagesGateway, DeliveryTracker, HistoryPruner],
+  providers: [MessagesService, MessagesGateway, ConnectionRegistry, DeliveryTracker, HistoryPruner],
 })
 export class MessagesModule {}

@@ -7,7 +7,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import type { RedisCommands } from '../redis/redis-commands.js';
+import type { RedisClients } from '../redis/redis-clients.js';
 import type { Metrics } from './metrics.js';
 
 /** How often each process publishes its snapshot, and how long a snapshot outlives its process. */
@@ -32,7 +32,7 @@ export class ClusterMetrics implements OnApplicationBootstrap, BeforeApplication
 
   constructor(
     private readonly metrics: Metrics,
-    private readonly redis: RedisCommands | null,
+    private readonly redis: RedisClients | null,
   ) {}
 
   get contentType(): string {
@@ -61,7 +61,7 @@ export class ClusterMetrics implements OnApplicationBootstrap, BeforeApplication
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     // A process that stops leaves the cluster's figures now, not when its snapshot expires.
-    await this.redis?.client
+    await this.redis?.commands
       .multi()
       .del(this.snapshotKey(this.process))
       .srem(this.processesKey, this.process)
@@ -75,7 +75,7 @@ export class ClusterMetrics implements OnApplicationBootstrap, BeforeApplication
 
   private async publish(): Promise<Snapshot> {
     const snapshot = (await this.metrics.registry.getMetricsAsJSON()) as Snapshot;
-    await this.redis!.client.multi()
+    await this.redis!.commands.multi()
       .set(this.snapshotKey(this.process), JSON.stringify(snapshot), 'PX', SNAPSHOT_TTL_MS)
       .sadd(this.processesKey, this.process)
       .exec();
@@ -91,7 +91,7 @@ export class ClusterMetrics implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async othersSnapshots(): Promise<Snapshot[]> {
-    const client = this.redis!.client;
+    const client = this.redis!.commands;
     const others = (await client.smembers(this.processesKey)).filter((name) => name !== this.process);
     if (others.length === 0) return [];
     const texts = await client.mget(others.map((name) => this.snapshotKey(name)));

@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { RedisCommands } from '../redis/redis-commands.js';
-import { RedisModule } from '../redis/redis.module.js';
+import { RedisClients } from '../redis/redis-clients.js';
 import { MessageStore } from '../ports/message.store.js';
 import { ClusterMetrics } from './cluster-metrics.js';
 import { Metrics } from './metrics.js';
@@ -9,7 +8,6 @@ import { MetricsController } from './metrics.controller.js';
 /** Metrics for any module to count into, and `/metrics` to read them. */
 @Global()
 @Module({
-  imports: [RedisModule],
   controllers: [MetricsController],
   providers: [
     {
@@ -23,8 +21,8 @@ import { MetricsController } from './metrics.controller.js';
     },
     {
       provide: ClusterMetrics,
-      inject: [Metrics, RedisCommands],
-      useFactory: (metrics: Metrics, redis: RedisCommands | null) => new ClusterMetrics(metrics, redis),
+      inject: [Metrics, RedisClients],
+      useFactory: (metrics: Metrics, redis: RedisClients | null) => new ClusterMetrics(metrics, redis),
     },
   ],
   exports: [Metrics],

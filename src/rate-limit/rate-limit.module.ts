@@ -2,8 +2,7 @@ import { Module } from '@nestjs/common';
 import type { Request } from 'express';
 import { ThrottlerModule, type ThrottlerOptions } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config.js';
-import { RedisCommands } from '../redis/redis-commands.js';
-import { RedisModule } from '../redis/redis.module.js';
+import { RedisClients } from '../redis/redis-clients.js';
 import { InMemoryThrottlerStorage } from './in-memory-throttler.storage.js';
 import { RATE_LIMITED_ACTIONS, rateLimitRules } from './rate-limits.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
@@ -16,9 +15,8 @@ import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      imports: [RedisModule],
-      inject: [AppConfig, RedisCommands],
-      useFactory: (config: AppConfig, redis: RedisCommands | null) => {
+      inject: [AppConfig, RedisClients],
+      useFactory: (config: AppConfig, redis: RedisClients | null) => {
         const rules = rateLimitRules(config);
         const throttlers: ThrottlerOptions[] = RATE_LIMITED_ACTIONS.map((action) => {
           const { rate, tracker } = rules[action];

@@ -1,6 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { RedisCommands } from '../redis/redis-commands.js';
+import type { RedisClients } from '../redis/redis-clients.js';
 import { InMemoryThrottlerStorage, type RateWindowHit, windowHit } from './in-memory-throttler.storage.js';
 
 /** Counts a hit and returns [hits, ms left]; the first hit of a window starts its expiry. */
@@ -29,10 +29,12 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnApplicationShu
 
   private readonly countHit: (key: string, ttlMs: number) => Promise<[number, number]>;
 
-  constructor(private readonly redis: RedisCommands) {
+  constructor(private readonly redis: RedisClients) {
     // Sent by its SHA after the first call (EVALSHA), not as text on every request.
-    redis.client.defineCommand('cohoraRateHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
-    const client = redis.client as unknown as { cohoraRateHit(key: string, ttlMs: number): Promise<[number, number]> };
+    redis.commands.defineCommand('cohoraRateHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+    const client = redis.commands as unknown as {
+      cohoraRateHit(key: string, ttlMs: number): Promise<[number, number]>;
+    };
     this.countHit = (key, ttlMs) => client.cohoraRateHit(key, ttlMs);
   }
 

@@ -1,20 +1,20 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { RedisCommands } from './redis-commands.js';
+import { RedisClients } from './redis-clients.js';
 
 /**
- * Provides RedisCommands when REDIS_URL is set, and null otherwise: callers then keep their
- * state in the process.
+ * The one way to Redis: provides RedisClients when REDIS_URL is set (config's `redis` section),
+ * and null otherwise, so that the bus, rate limits and metrics keep their state in the process.
  */
+@Global()
 @Module({
   providers: [
     {
-      provide: RedisCommands,
+      provide: RedisClients,
       inject: [AppConfig],
-      useFactory: ({ bus }: AppConfig): Promise<RedisCommands> | null =>
-        bus.driver === 'redis' ? RedisCommands.connect(bus) : null,
+      useFactory: ({ redis }: AppConfig): Promise<RedisClients> | null => (redis ? RedisClients.connect(redis) : null),
     },
   ],
-  exports: [RedisCommands],
+  exports: [RedisClients],
 })
 export class RedisModule {}

@@ -1,6 +1,7 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { StorageConfig } from '../config/app-config.js';
 import type { MessageStore } from '../ports/message.store.js';
+import { InstanceLock } from './sqlite/instance-lock.js';
 import { SqliteDatabase } from './sqlite/sqlite-database.js';
 import { SqliteMessageStore } from './sqlite/sqlite-message.store.js';
 import { SqliteUserStore } from './sqlite/sqlite-user.store.js';
@@ -19,7 +20,11 @@ export class StorageEngine implements OnApplicationShutdown {
     private readonly close: () => void | Promise<void>,
   ) {}
 
-  static async open(storage: StorageConfig): Promise<StorageEngine> {
+  /**
+   * `bus` names how this process reaches the others (`local`, or the Redis URL without its
+   * password and the prefix): processes may share a SQLite DATA_DIR only on one shared bus.
+   */
+  static async open(storage: StorageConfig, bus: string): Promise<StorageEngine> {
     if (storage.driver === 'postgres') {
       // Imported on demand: the embedded default never loads the PostgreSQL adapters or driver.
       const [{ PostgresDatabase }, { PostgresUserStore }, { PostgresMessageStore }] = await Promise.all([
@@ -34,8 +39,18 @@ export class StorageEngine implements OnApplicationShutdown {
         db.onApplicationShutdown(),
       );
     }
-    const db = SqliteDatabase.open(storage);
-    return new StorageEngine(new SqliteUserStore(db), new SqliteMessageStore(db), () => db.onApplicationShutdown());
+    // Taken before the file is opened: a process that may not serve it never touches it.
+    const lock = await InstanceLock.acquire(storage.dataDir, bus);
+    try {
+      const db = SqliteDatabase.open(storage);
+      return new StorageEngine(new SqliteUserStore(db), new SqliteMessageStore(db), async () => {
+        db.onApplicationShutdown();
+        await lock.release();
+      });
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { withoutPassword } from '../common/without-password.js';
 import { AppConfig } from '../config/app-config.js';
 import { MessageStore } from '../ports/message.store.js';
 import { StorageEngine } from './storage-engine.js';
@@ -15,7 +16,9 @@ import { UserStore } from '../ports/user.store.js';
     {
       provide: StorageEngine,
       inject: [AppConfig],
-      useFactory: ({ storage }: AppConfig) => StorageEngine.open(storage),
+      useFactory: ({ storage, redis }: AppConfig) =>
+        // Processes sharing one SQLite file must share one bus, too: the instance lock compares these names.
+        StorageEngine.open(storage, redis ? `${withoutPassword(redis.url)} ${redis.prefix}` : 'local'),
     },
     { provide: UserStore, inject: [StorageEngine], useFactory: (engine: StorageEngine) => engine.users },
     { provide: MessageStore, inject: [StorageEngine], useFactory: (engine: StorageEngine) => engine.messages },

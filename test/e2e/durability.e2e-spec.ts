@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InstanceLockedError } from '../../src/bus/instance-lock.js';
+import { InstanceLockedError } from '../../src/storage/sqlite/instance-lock.js';
 import { runServerToExit, ServerProcess } from '../support/server-process.js';
 import { TestApp, tempDataDir } from '../support/test-app.js';
 import { WsClient } from '../support/ws-client.js';

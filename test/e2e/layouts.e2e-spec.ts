@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InstanceLockedError } from '../../src/bus/instance-lock.js';
+import { InstanceLockedError } from '../../src/storage/sqlite/instance-lock.js';
 import { SHARED_REDIS_URL, uniqueRedisPrefix } from '../support/redis-server.js';
 import { runServerToExit } from '../support/server-process.js';
 import { TestApp, tempDataDir } from '../support/test-app.js';

@@ -1,0 +1,171 @@
+import { EventEmitter } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { WebSocket } from 'ws';
+import { InMemoryMessageStore } from '../../test/fakes/in-memory-message.store.js';
+import { InMemoryUserStore } from '../../test/fakes/in-memory-user.store.js';
+import { LocalMessageBus } from '../bus/local-message.bus.js';
+import { AppConfig } from '../config/app-config.js';
+import { Metrics } from '../metrics/metrics.js';
+import type { StoredMessage } from '../ports/message.store.js';
+import { hashToken } from '../users/user-token.js';
+import { UsersService } from '../users/users.service.js';
+import { ConnectionRegistry } from './connection-registry.js';
+import { DeliveryTracker } from './delivery-tracker.js';
+
+/** Enough of a ws socket to see what the registry sends, pings and closes; `peerCloses` plays the client. */
+class FakeSocket extends EventEmitter {
+  sent: string[] = [];
+  pings = 0;
+  terminated = false;
+  bufferedAmount = 0;
+  closedWith?: { code: number; reason: string };
+  send(data: string, callback?: (error?: Error) => void): void {
+    this.sent.push(data);
+    queueMicrotask(() => callback?.());
+  }
+  close(code: number, reason: string): void {
+    this.closedWith = { code, reason };
+  }
+  terminate(): void {
+    this.terminated = true;
+    this.emit('close', 1006);
+  }
+  ping(): void {
+    this.pings += 1;
+  }
+  peerCloses(code = this.closedWith?.code ?? 1000): void {
+    this.emit('close', code);
+  }
+  texts(): string[] {
+    return this.sent.map((frame) => (JSON.parse(frame) as { message: string }).message);
+  }
+}
+
+describe(ConnectionRegistry.name, () => {
+  let store: InMemoryMessageStore;
+  let users: UsersService;
+  let registry: ConnectionRegistry;
+
+  const start = (env: Record<string, string> = {}) => {
+    const config = AppConfig.fromEnv(env);
+    registry = new ConnectionRegistry(
+      store,
+      new LocalMessageBus(),
+      new DeliveryTracker(store),
+      users,
+      config,
+      new Metrics(),
+    );
+    registry.onModuleInit();
+  };
+
+  beforeEach(() => {
+    store = new InMemoryMessageStore();
+    users = new UsersService(new InMemoryUserStore());
+  });
+  afterEach(() => {
+    registry.onModuleDestroy();
+    vi.useRealTimers();
+  });
+
+  /** A socket of `userId`, authenticated and caught up (live). */
+  async function liveSocket(userId: string, tokenHash?: string): Promise<FakeSocket> {
+    const socket = new FakeSocket();
+    const connection = registry.open(socket as unknown as WebSocket)!;
+    expect(registry.admit(connection, userId, tokenHash)).toBe(true);
+    await registry.serve(connection, null);
+    return socket;
+  }
+  const append = (recipientId: string, text: string): Promise<StoredMessage> =>
+    store.append({ recipientId, senderId: null, senderName: 'anonymous', text, sentAt: new Date() }, 1_000);
+
+  it("delivers a message to every socket of its recipient and to nobody else's", async () => {
+    start();
+    const [bobTab1, bobTab2, carol] = [await liveSocket('bob'), await liveSocket('bob'), await liveSocket('carol')];
+    expect(registry.deliver(await append('bob', 'hi'))).toBe(true);
+    expect(bobTab1.texts()).toEqual(['hi']);
+    expect(bobTab2.texts()).toEqual(['hi']);
+    expect(carol.sent).toEqual([]);
+  });
+
+  it('answers false for a recipient without a socket here, so the send is queued', async () => {
+    start();
+    await liveSocket('bob');
+    expect(registry.deliver(await append('dave', 'later'))).toBe(false);
+    expect(registry.catchUp('dave')).toBe(false);
+  });
+
+  it('refuses one socket more than MAX_SOCKETS_PER_USER, and makes room when one closes', async () => {
+    start({ MAX_SOCKETS_PER_USER: '2' });
+    const first = await liveSocket('bob');
+    await liveSocket('bob');
+    const third = registry.open(new FakeSocket() as unknown as WebSocket)!;
+    expect(registry.admit(third, 'bob')).toBe(false);
+    first.peerCloses(1000);
+    await Promise.resolve();
+    expect(registry.admit(third, 'bob')).toBe(true);
+  });
+
+  it('forgets a closed socket: it gets nothing more', async () => {
+    start();
+    const socket = await liveSocket('bob');
+    socket.peerCloses(1001);
+    await Promise.resolve();
+    expect(registry.deliver(await append('bob', 'after'))).toBe(false);
+    expect(socket.sent).toEqual([]);
+  });
+
+  it('has every socket here read the store again after the bus reconnects', async () => {
+    start();
+    const [bob, carol] = [await liveSocket('bob'), await liveSocket('carol')];
+    // Stored by another process while news could not reach this one.
+    await append('bob', 'missed by bob');
+    await append('carol', 'missed by carol');
+    registry.catchUpAll();
+    await vi.waitFor(() => expect([bob.texts(), carol.texts()]).toEqual([['missed by bob'], ['missed by carol']]));
+  });
+
+  it('pings every socket at each heartbeat and cuts one that did not answer the last ping', async () => {
+    vi.useFakeTimers();
+    start({ HEARTBEAT_INTERVAL_MS: '1000' });
+    const [answering, silent] = [await liveSocket('bob'), await liveSocket('carol')];
+    vi.advanceTimersByTime(1_000);
+    expect([answering.pings, silent.pings]).toEqual([1, 1]);
+    answering.emit('pong');
+    vi.advanceTimersByTime(1_000);
+    expect(answering.terminated).toBe(false);
+    expect(answering.pings).toBe(2);
+    expect(silent.terminated).toBe(true);
+  });
+
+  it("closes with 4401 the user's sockets that proved a token rotated away, and only those", async () => {
+    start({ AUTH_MODE: 'token' });
+    const bob = await users.create('Bob');
+    const stale = hashToken(bob.token);
+    const [old, tokenless, carol] = [
+      await liveSocket(bob.id, stale),
+      await liveSocket(bob.id),
+      await liveSocket('carol', stale),
+    ];
+    expect(await users.rotateToken(bob.token)).toBeDefined();
+    expect(old.closedWith).toEqual({ code: 4401, reason: 'Unauthorized: token rotated' });
+    expect(tokenless.closedWith).toBeUndefined();
+    expect(carol.closedWith).toBeUndefined();
+  });
+
+  it('closes every socket with 1012 at shutdown, refuses new ones, and waits for the clients to answer', async () => {
+    start();
+    const sockets = [await liveSocket('bob'), await liveSocket('carol')];
+    const shutdown = registry.beforeApplicationShutdown();
+    let finished = false;
+    void shutdown.then(() => (finished = true));
+    await vi.waitFor(() => expect(sockets.map((socket) => socket.closedWith?.code)).toEqual([1012, 1012]));
+    const late = new FakeSocket();
+    expect(registry.open(late as unknown as WebSocket)).toBeUndefined();
+    expect(late.closedWith?.code).toBe(1012);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(finished).toBe(false);
+    for (const socket of sockets) socket.peerCloses();
+    await shutdown;
+  });
+});
