@@ -10,7 +10,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.spec.ts', 'test/contracts/**/*.contract-spec.ts'],
+          include: ['src/**/*.spec.ts', 'test/contracts/**/*.contract-spec.ts', 'test/lint/**/*.spec.ts'],
         },
       },
       {

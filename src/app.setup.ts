@@ -7,13 +7,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Application } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
-import { DomainErrorFilter } from './common/domain-error.filter.js';
+import { HttpErrorFilter } from './common/http-error.filter.js';
 import { CohoraWsAdapter } from './common/ws.adapter.js';
 import { AppConfig } from './config/app-config.js';
 import { AppLogger } from './logging/app-logger.js';
 import { requestLogger } from './logging/request-logger.js';
 import { Metrics } from './metrics/metrics.js';
-import { countRefusedSends } from './metrics/refused-sends.js';
 import { refuseDeepJson } from './security/json-depth.js';
 import { refuseForeignOrigins } from './security/foreign-origin.middleware.js';
 import { OriginPolicy } from './security/origin-policy.js';
@@ -21,7 +20,7 @@ import { UpgradeCheck } from './security/upgrade-check.js';
 
 /** Options both main.ts and the e2e tests create the app with. */
 export const appOptions: NestApplicationOptions = {
-  // configureApp installs the JSON parser itself, with the 64 KiB limit that answers 413.
+  // configureApp installs the JSON parser itself, with the body limit (config.http) that answers 413.
   bodyParser: false,
   bufferLogs: true,
   abortOnError: false,
@@ -140,7 +139,7 @@ export function configureApp(app: NestExpressApplication): void {
     app.use('/api', refuseForeignOrigins(origins));
   }
   app.useWebSocketAdapter(new CohoraWsAdapter(app, new UpgradeCheck(origins, config.ws.maxConnections, metrics)));
-  app.useGlobalFilters(new DomainErrorFilter(countRefusedSends(metrics)));
+  app.useGlobalFilters(new HttpErrorFilter(config.http.bodyLimitBytes));
   app.useGlobalPipes(validationPipe());
   serveChatPage(app);
   const openApi = new DocumentBuilder().setTitle('cohora').setDescription(WEBSOCKET_PROTOCOL).build();

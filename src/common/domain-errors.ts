@@ -1,11 +1,13 @@
 /**
  * Errors that services throw for a client's mistake or a known condition. Each names its
- * HTTP status once, here; DomainErrorFilter turns them into Nest's error shape.
+ * HTTP status once, here; HttpErrorFilter turns them into Nest's error shape.
  */
 export abstract class DomainError extends Error {
   abstract readonly status: number;
   /** Sent as `Retry-After` (seconds) when the condition is expected to pass by itself. */
   declare readonly retryAfterSeconds?: number;
+  /** Fields the answer carries beside `statusCode`, `message` and `error`. */
+  declare readonly extraFields?: Readonly<Record<string, unknown>>;
 }
 
 export class InvalidInputError extends DomainError {
@@ -79,5 +81,15 @@ export class StoreUnavailableError extends DomainError {
   override readonly retryAfterSeconds = 1;
   constructor(options?: ErrorOptions) {
     super('Storage is unavailable; try again', options);
+  }
+}
+
+/** A health check failed: the usual shape, plus the report's `status` and `details` for monitors. */
+export class UnhealthyError extends DomainError {
+  readonly status = 503;
+  override readonly extraFields: Readonly<Record<string, unknown>>;
+  constructor(report: { status?: unknown; details?: unknown }) {
+    super('cohora is not healthy: see details');
+    this.extraFields = { status: report.status, details: report.details };
   }
 }

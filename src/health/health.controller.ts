@@ -1,6 +1,7 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { UnhealthyError } from '../common/domain-errors.js';
 import { MessageBus } from '../ports/message.bus.js';
 import { MessageStore } from '../ports/message.store.js';
 import { UserStore } from '../ports/user.store.js';
@@ -24,7 +25,17 @@ export class HealthController {
       '`bus.connected` says whether pushes reach the other processes right now. A bus outage does not ' +
       'make the process unhealthy: sends are still stored, and pushes catch up when the bus is back.',
   })
-  check() {
+  async check() {
+    try {
+      return await this.report();
+    } catch (error) {
+      // Terminus reports a failed check as a 503 exception carrying the report.
+      if (error instanceof ServiceUnavailableException) throw new UnhealthyError(error.getResponse() as object);
+      throw error;
+    }
+  }
+
+  private report() {
     return this.health.check([
       () => this.indicators.check('bus').up({ connected: this.bus.connected() }),
       () =>

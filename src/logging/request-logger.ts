@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger as Pino } from 'pino';
+import { requestId } from './request-id.js';
 
 /**
  * One log line per HTTP request: id, method, URL, status, time. Bodies are never logged: they
@@ -10,9 +10,7 @@ export function requestLogger(logger: Pino) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!logger.isLevelEnabled('info')) return next();
     const started = performance.now();
-    const given = req.headers['x-request-id'];
-    const id = typeof given === 'string' && given.length > 0 && given.length <= 128 ? given : randomUUID();
-    res.setHeader('X-Request-Id', id);
+    const id = requestId(req, res);
     res.once('finish', () => {
       const line = {
         req: { id, method: req.method, url: req.originalUrl },

@@ -1,8 +1,10 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/api-error.decorator.js';
+import { RefusedSendsFilter } from '../metrics/refused-sends.filter.js';
+import type { User } from '../ports/user.store.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
-import type { AuthenticatedRequest } from '../rate-limit/rate-limits.js';
+import { AuthenticatedSender } from '../security/authenticated-sender.decorator.js';
 import { SenderTokenGuard } from '../security/sender-token.guard.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { SendResultDto } from './dto/send-result.dto.js';
@@ -16,6 +18,7 @@ export class MessagesController {
   @Post('send')
   @HttpCode(200)
   @RateLimited('send', SenderTokenGuard)
+  @UseFilters(RefusedSendsFilter)
   @ApiOperation({
     summary: 'Send a message to a user by id',
     description:
@@ -32,12 +35,12 @@ export class MessagesController {
     429: 'the recipient already has MAX_QUEUED_PER_USER undelivered messages, or the sender passed RATE_LIMIT_SEND (then with Retry-After)',
     503: 'the database cannot be reached; nothing was accepted, retry after the Retry-After seconds',
   })
-  async send(@Body() body: SendMessageDto, @Req() req: AuthenticatedRequest): Promise<SendResultDto> {
+  async send(@Body() body: SendMessageDto, @AuthenticatedSender() sender?: User): Promise<SendResultDto> {
     const { delivery } = await this.messages.send({
       recipientId: body.recipient_id,
       text: body.message,
       senderId: body.sender_id,
-      authenticatedSender: req.authenticatedSender,
+      authenticatedSender: sender,
     });
     return { status: 'success', details: `Message sent to recipient_id: ${body.recipient_id}`, delivery };
   }

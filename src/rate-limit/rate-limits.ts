@@ -1,7 +1,7 @@
 import type { Request } from 'express';
-import type { User } from '../ports/user.store.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { Rate } from '../config/rate.js';
+import type { AuthenticatedRequest } from '../security/authenticated-sender.decorator.js';
 
 /** The rate-limited actions over HTTP; each has its own budget, keyed by its own tracker. */
 export type RateLimitedAction = 'create' | 'send' | 'token';
@@ -21,12 +21,6 @@ export interface RateLimitRule {
   rate: Rate | null;
   /** Whose budget a request spends. */
   tracker: (req: Request) => string;
-}
-
-/** Set on the request by the token check (AUTH_MODE=token) once a bearer token named the sender. */
-export interface AuthenticatedRequest extends Request {
-  authenticatedSender?: User;
-  authenticatedSenderId?: string;
 }
 
 export function clientAddress(req: Request): string {
