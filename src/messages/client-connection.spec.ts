@@ -1,30 +1,14 @@
-import { EventEmitter } from 'node:events';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { WebSocket } from 'ws';
+import { FakeWsSocket } from '../../test/fakes/fake-ws-socket.js';
 import { InMemoryMessageStore } from '../../test/fakes/in-memory-message.store.js';
 import { Metrics } from '../metrics/metrics.js';
 import type { StoredMessage } from '../ports/message.store.js';
 import { ClientConnection } from './client-connection.js';
 import { messageFrame } from './frames.js';
 
-/** Enough of a ws socket to watch what a connection sends and how it closes. */
-class FakeSocket extends EventEmitter {
-  sent: string[] = [];
-  bufferedAmount = 0;
-  closedWith?: { code: number; reason: string };
-  send(data: string, callback?: (error?: Error) => void): void {
-    this.sent.push(data);
-    queueMicrotask(() => callback?.());
-  }
-  close(code: number, reason: string): void {
-    this.closedWith = { code, reason };
-  }
-  terminate(): void {}
-}
-
 describe(ClientConnection.name, () => {
   let store: InMemoryMessageStore;
-  let socket: FakeSocket;
+  let socket: FakeWsSocket;
   let delivered: string[];
   let connection: ClientConnection;
   /** How the connection's store reads Bob's messages: a test may slow it down or break it. */
@@ -32,9 +16,9 @@ describe(ClientConnection.name, () => {
 
   beforeEach(() => {
     store = new InMemoryMessageStore();
-    socket = new FakeSocket();
+    socket = new FakeWsSocket();
     delivered = [];
-    connection = new ClientConnection(socket as unknown as WebSocket, {
+    connection = new ClientConnection(socket.socket, {
       store: { listAfter: (_userId, afterId, limit) => reader(afterId, limit) },
       tracker: { delivered: (_userId, id) => delivered.push(id) },
       metrics: new Metrics(),
@@ -46,7 +30,7 @@ describe(ClientConnection.name, () => {
   const append = (text: string) =>
     store.append({ recipientId: 'bob', senderId: null, senderName: 'anonymous', text, sentAt: new Date() }, 100_000);
   const readBob = (afterId: string | null, limit: number) => store.listAfter('bob', afterId, limit);
-  const sentTexts = () => socket.sent.map((frame) => (JSON.parse(frame) as { message: string }).message);
+  const sentTexts = () => socket.texts();
   const offer = (message: StoredMessage) => connection.offer(message, messageFrame(message));
   const authenticate = (read = readBob) => {
     reader = read;

@@ -1,6 +1,5 @@
-import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { WebSocket } from 'ws';
+import { FakeWsSocket } from '../../test/fakes/fake-ws-socket.js';
 import { InMemoryMessageStore } from '../../test/fakes/in-memory-message.store.js';
 import { InMemoryUserStore } from '../../test/fakes/in-memory-user.store.js';
 import { LocalMessageBus } from '../bus/local-message.bus.js';
@@ -11,35 +10,6 @@ import { hashToken } from '../users/user-token.js';
 import { UsersService } from '../users/users.service.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { DeliveryTracker } from './delivery-tracker.js';
-
-/** Enough of a ws socket to see what the registry sends, pings and closes; `peerCloses` plays the client. */
-class FakeSocket extends EventEmitter {
-  sent: string[] = [];
-  pings = 0;
-  terminated = false;
-  bufferedAmount = 0;
-  closedWith?: { code: number; reason: string };
-  send(data: string, callback?: (error?: Error) => void): void {
-    this.sent.push(data);
-    queueMicrotask(() => callback?.());
-  }
-  close(code: number, reason: string): void {
-    this.closedWith = { code, reason };
-  }
-  terminate(): void {
-    this.terminated = true;
-    this.emit('close', 1006);
-  }
-  ping(): void {
-    this.pings += 1;
-  }
-  peerCloses(code = this.closedWith?.code ?? 1000): void {
-    this.emit('close', code);
-  }
-  texts(): string[] {
-    return this.sent.map((frame) => (JSON.parse(frame) as { message: string }).message);
-  }
-}
 
 describe(ConnectionRegistry.name, () => {
   let store: InMemoryMessageStore;
@@ -69,9 +39,9 @@ describe(ConnectionRegistry.name, () => {
   });
 
   /** A socket of `userId`, authenticated and caught up (live). */
-  async function liveSocket(userId: string, tokenHash?: string): Promise<FakeSocket> {
-    const socket = new FakeSocket();
-    const connection = registry.open(socket as unknown as WebSocket)!;
+  async function liveSocket(userId: string, tokenHash?: string): Promise<FakeWsSocket> {
+    const socket = new FakeWsSocket();
+    const connection = registry.open(socket.socket)!;
     expect(registry.admit(connection, userId, tokenHash)).toBe(true);
     await registry.serve(connection, null);
     return socket;
@@ -99,7 +69,7 @@ describe(ConnectionRegistry.name, () => {
     start({ MAX_SOCKETS_PER_USER: '2' });
     const first = await liveSocket('bob');
     await liveSocket('bob');
-    const third = registry.open(new FakeSocket() as unknown as WebSocket)!;
+    const third = registry.open(new FakeWsSocket().socket)!;
     expect(registry.admit(third, 'bob')).toBe(false);
     first.peerCloses(1000);
     await Promise.resolve();
@@ -160,8 +130,8 @@ describe(ConnectionRegistry.name, () => {
     let finished = false;
     void shutdown.then(() => (finished = true));
     await vi.waitFor(() => expect(sockets.map((socket) => socket.closedWith?.code)).toEqual([1012, 1012]));
-    const late = new FakeSocket();
-    expect(registry.open(late as unknown as WebSocket)).toBeUndefined();
+    const late = new FakeWsSocket();
+    expect(registry.open(late.socket)).toBeUndefined();
     expect(late.closedWith?.code).toBe(1012);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(finished).toBe(false);

@@ -1,6 +1,5 @@
-import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { WebSocket } from 'ws';
+import { FakeWsSocket } from '../../test/fakes/fake-ws-socket.js';
 import { InMemoryMessageStore } from '../../test/fakes/in-memory-message.store.js';
 import { InMemoryUserStore } from '../../test/fakes/in-memory-user.store.js';
 import { LocalMessageBus } from '../bus/local-message.bus.js';
@@ -10,15 +9,6 @@ import { UsersService } from '../users/users.service.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { MessagesGateway } from './messages.gateway.js';
-
-class FakeSocket extends EventEmitter {
-  closedWith?: { code: number; reason: string };
-  close(code: number, reason: string): void {
-    this.closedWith = { code, reason };
-  }
-  terminate(): void {}
-  ping(): void {}
-}
 
 describe(MessagesGateway.name, () => {
   let gateway: MessagesGateway;
@@ -38,8 +28,8 @@ describe(MessagesGateway.name, () => {
   afterEach(() => vi.useRealTimers());
 
   it('closes a socket with 4408 once the default 10 s pass without a frame, and not before', () => {
-    const socket = new FakeSocket();
-    gateway.handleConnection(socket as unknown as WebSocket);
+    const socket = new FakeWsSocket();
+    gateway.handleConnection(socket.socket);
     vi.advanceTimersByTime(9_999);
     expect(socket.closedWith).toBeUndefined();
     vi.advanceTimersByTime(1);
@@ -48,8 +38,8 @@ describe(MessagesGateway.name, () => {
 
   it('does not time out a socket whose first frame arrived in time', async () => {
     const bob = await users.create('Bob');
-    const socket = new FakeSocket();
-    gateway.handleConnection(socket as unknown as WebSocket);
+    const socket = new FakeWsSocket();
+    gateway.handleConnection(socket.socket);
     vi.advanceTimersByTime(5_000);
     socket.emit('message', Buffer.from(JSON.stringify({ id: bob.id })));
     vi.advanceTimersByTime(60_000);

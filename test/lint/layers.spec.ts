@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ESLint } from 'eslint';
 import tseslint from 'typescript-eslint';
@@ -68,5 +69,12 @@ describe('the layer rule (eslint/layers.mjs)', () => {
         "import { CloseCode } from '../protocol/close-codes.js';\nexport const code = CloseCode.Normal;\n",
       ),
     ).toEqual([]);
+  });
+
+  it('gives every folder of src/ a layer, so that a new one cannot slip in as the composition root', () => {
+    const elements = layers.settings?.['boundaries/elements'] as Array<{ type: string; pattern: string }>;
+    const classified = new Set(elements.filter(({ type }) => type !== 'root').map(({ pattern }) => pattern));
+    const folders = readdirSync(resolve(root, 'src'), { withFileTypes: true }).filter((entry) => entry.isDirectory());
+    expect(folders.map(({ name }) => `src/${name}`).filter((folder) => !classified.has(folder))).toEqual([]);
   });
 });
