@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
-import { BadRequestException, type NestApplicationOptions, ValidationPipe } from '@nestjs/common';
+import type { NestApplicationOptions } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Application } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { HttpErrorFilter } from './common/http-error.filter.js';
+import { validationPipe } from './common/validation.pipe.js';
 import { CohoraWsAdapter } from './common/ws.adapter.js';
 import { AppConfig } from './config/app-config.js';
 import { AppLogger } from './logging/app-logger.js';
@@ -80,21 +81,6 @@ function serveChatPage(app: NestExpressApplication): void {
     res.setHeader('content-security-policy', CHAT_PAGE_CSP);
     res.setHeader('cache-control', 'no-cache');
     res.sendFile(index);
-  });
-}
-
-/** Checks every request body against its DTO; any failure is a 400 naming the rule broken. */
-export function validationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidUnknownValues: true,
-    stopAtFirstError: true,
-    exceptionFactory: (errors) =>
-      new BadRequestException(
-        errors.length === 0
-          ? 'The request body must be a JSON object'
-          : errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '),
-      ),
   });
 }
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeMessageBus } from '../../test/fakes/fake-message.bus.js';
 import { FakeWsSocket } from '../../test/fakes/fake-ws-socket.js';
 import { InMemoryMessageStore } from '../../test/fakes/in-memory-message.store.js';
 import { InMemoryUserStore } from '../../test/fakes/in-memory-user.store.js';
-import { LocalMessageBus } from '../bus/local-message.bus.js';
 import { AppConfig } from '../config/app-config.js';
 import { Metrics } from '../metrics/metrics.js';
 import type { StoredMessage } from '../ports/message.store.js';
@@ -15,17 +15,12 @@ describe(ConnectionRegistry.name, () => {
   let store: InMemoryMessageStore;
   let users: UsersService;
   let registry: ConnectionRegistry;
+  let bus: FakeMessageBus;
 
   const start = (env: Record<string, string> = {}) => {
     const config = AppConfig.fromEnv(env);
-    registry = new ConnectionRegistry(
-      store,
-      new LocalMessageBus(),
-      new DeliveryTracker(store),
-      users,
-      config,
-      new Metrics(),
-    );
+    bus = new FakeMessageBus();
+    registry = new ConnectionRegistry(store, bus, new DeliveryTracker(store), users, config, new Metrics());
     registry.onModuleInit();
   };
 
@@ -83,6 +78,16 @@ describe(ConnectionRegistry.name, () => {
     await Promise.resolve();
     expect(registry.deliver(await append('bob', 'after'))).toBe(false);
     expect(socket.sent).toEqual([]);
+  });
+
+  it("watches a user's news on the bus while it holds one of their sockets, and only then", async () => {
+    start();
+    const [first, second] = [await liveSocket('bob'), await liveSocket('bob')];
+    expect(bus.watching.get('bob')).toBe(2);
+    first.peerCloses();
+    second.peerCloses();
+    await Promise.resolve();
+    expect(bus.watching.has('bob')).toBe(false);
   });
 
   it('has every socket here read the store again after the bus reconnects', async () => {

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeMessageBus } from '../../test/fakes/fake-message.bus.js';
 import { FakeWsSocket } from '../../test/fakes/fake-ws-socket.js';
 import { InMemoryMessageStore } from '../../test/fakes/in-memory-message.store.js';
 import { InMemoryUserStore } from '../../test/fakes/in-memory-user.store.js';
-import { LocalMessageBus } from '../bus/local-message.bus.js';
 import { AppConfig } from '../config/app-config.js';
 import { Metrics } from '../metrics/metrics.js';
 import { UsersService } from '../users/users.service.js';
@@ -18,7 +18,7 @@ describe(MessagesGateway.name, () => {
     vi.useFakeTimers();
     const store = new InMemoryMessageStore();
     users = new UsersService(new InMemoryUserStore());
-    const bus = new LocalMessageBus();
+    const bus = new FakeMessageBus();
     const config = AppConfig.fromEnv({});
     const metrics = new Metrics();
     const registry = new ConnectionRegistry(store, bus, new DeliveryTracker(store), users, config, metrics);

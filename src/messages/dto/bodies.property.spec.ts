@@ -1,7 +1,7 @@
 import { BadRequestException } from '@nestjs/common';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { validationPipe } from '../../app.setup.js';
+import { validationPipe } from '../../common/validation.pipe.js';
 import { MAX_JSON_DEPTH } from '../../security/json-depth.js';
 import { CreateUserDto } from '../../users/dto/create-user.dto.js';
 import { SendMessageDto } from './send-message.dto.js';
