@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
-import { requestId } from '../logging/request-id.js';
+import { requestId } from './request-id.js';
 import { DomainError } from './domain-errors.js';
 
 /** Nest's error shape, which every cohora HTTP error follows (some add fields of their own). */

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger as Pino } from 'pino';
-import { requestId } from './request-id.js';
+import { requestId } from '../common/request-id.js';
 
 /**
  * One log line per HTTP request: id, method, URL, status, time. Bodies are never logged: they

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { AppConfig } from '../config/app-config.js';
 import type { Rate } from '../config/rate.js';
-import type { AuthenticatedRequest } from '../security/authenticated-sender.decorator.js';
+import type { AuthenticatedRequest } from '../common/authenticated-request.js';
 
 /** The rate-limited actions over HTTP; each has its own budget, keyed by its own tracker. */
 export type RateLimitedAction = 'create' | 'send' | 'token';

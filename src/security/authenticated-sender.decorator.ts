@@ -1,12 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { AuthenticatedRequest } from '../common/authenticated-request.js';
 import type { User } from '../ports/user.store.js';
-
-/** Set on the request by SenderTokenGuard (AUTH_MODE=token) once a bearer token named the sender. */
-export interface AuthenticatedRequest extends Request {
-  authenticatedSender?: User;
-  authenticatedSenderId?: string;
-}
 
 /**
  * The user the request's bearer token names (AUTH_MODE=token, after SenderTokenGuard), as a

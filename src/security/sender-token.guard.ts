@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { InvalidTokenError } from '../common/domain-errors.js';
 import { AppConfig } from '../config/app-config.js';
-import type { AuthenticatedRequest } from './authenticated-sender.decorator.js';
+import type { AuthenticatedRequest } from '../common/authenticated-request.js';
 import { bearerToken } from '../users/user-token.js';
 import { UsersService } from '../users/users.service.js';
 
