@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
+import { bodyEncodingMessage } from './body-parser-errors.js';
 import { DomainError } from './domain-errors.js';
 
 /** Nest's error shape, which every cohora HTTP error follows (some add fields of their own). */
@@ -34,8 +35,9 @@ export class DomainErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
-    const body = this.toBody(exception);
-    this.onError(http.getRequest<Request>(), body.statusCode);
+    const request = http.getRequest<Request>();
+    const body = this.toBody(exception, request);
+    this.onError(request, body.statusCode);
     if (response.headersSent) {
       response.end();
       return;
@@ -46,7 +48,7 @@ export class DomainErrorFilter implements ExceptionFilter {
     response.status(body.statusCode).json(body);
   }
 
-  private toBody(exception: unknown): ErrorBody {
+  private toBody(exception: unknown, request: Request): ErrorBody {
     if (exception instanceof DomainError) return errorBody(exception.status, exception.message);
     if (exception instanceof ServiceUnavailableException) {
       // A failed health check (terminus): the usual shape, plus the report's status and details for monitors.
@@ -56,6 +58,8 @@ export class DomainErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
       if (status === 413) return errorBody(status, 'The request body is larger than 64 KiB');
+      const encodingMessage = bodyEncodingMessage(status, exception.cause, request);
+      if (encodingMessage) return errorBody(status, encodingMessage);
       const response = exception.getResponse();
       const message = typeof response === 'object' ? (response as { message?: unknown }).message : response;
       if (Array.isArray(message)) return errorBody(status, message.join('; '));

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/api-error.decorator.js';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { MessageBus } from '../bus/message.bus.js';
 import { MessageStore } from '../storage/message.store.js';
@@ -24,6 +25,7 @@ export class HealthController {
       '`bus.connected` says whether pushes reach the other processes right now. A bus outage does not ' +
       'make the process unhealthy: sends are still stored, and pushes catch up when the bus is back.',
   })
+  @ApiErrorResponses({}, { api: false })
   check() {
     return this.health.check([
       () => this.indicators.check('bus').up({ connected: this.bus.connected() }),
