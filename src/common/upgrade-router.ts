@@ -90,9 +90,7 @@ export class UpgradeRouter {
 }
 
 function offersWebSocket(req: IncomingMessage): boolean {
-  return (req.headers.upgrade ?? '')
-    .split(',')
-    .some((protocol) => protocol.trim().toLowerCase() === 'websocket');
+  return (req.headers.upgrade ?? '').split(',').some((protocol) => protocol.trim().toLowerCase() === 'websocket');
 }
 
 function pathOf(url: string | undefined): string | undefined {

@@ -25,7 +25,9 @@ describe(`${parseUserName.name} (properties)`, () => {
         expect(length).toBeLessThanOrEqual(MAX_NAME_LENGTH);
         expect(name.display).toBe(name.display.normalize('NFC').trim());
         // Nothing invisible or layout-changing survives: no control, separator (but U+0020), private-use or unassigned.
-        expect(name.display).not.toMatch(/[\p{Cc}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200c\u202f\u205f\u3000]/u);
+        expect(name.display).not.toMatch(
+          /[\p{Cc}\p{Co}\p{Cn}\p{Cs}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200c\u202f\u205f\u3000]/u,
+        );
         // A format character survives only as the joiner or tag of an emoji sequence.
         for (const match of name.display.matchAll(/\p{Cf}/gu)) expect(match[0]).toMatch(/[\u200d\u{E0020}-\u{E007F}]/u);
         // Accepting a name once more changes nothing: what is shown is stable.
