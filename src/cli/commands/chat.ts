@@ -43,6 +43,7 @@ export async function chat(ctx: CliContext, words: string[]): Promise<number> {
     (server) =>
       `Chatting with ${peer.name} as ${me.name} on ${server}. Type a message and press Enter; /history reprints, /quit leaves.`,
     (line) => screen.note(line),
+    history,
   );
   for (const line of earlier) screen.print(line);
   // Ids of the messages on screen: a message to oneself comes back as a frame, and is shown once.
