@@ -89,6 +89,12 @@ describe('chat page in a real browser', () => {
     const bobsMessages = bob.page.locator('#messages .message .text');
     await texts(bobsMessages).toEqual(['Hello Bob! <img src=x onerror=alert(1)>']);
     expect(await bob.page.locator('#messages img').count()).toBe(0);
+    // One id everywhere: what Alice sent carries the server's message_id, which Bob's frame carried.
+    const received = await bob.page.locator('#messages .message').first().getAttribute('data-id');
+    expect(received).toMatch(/^\d{16}$/);
+    await expect
+      .poll(() => alice.page.locator('#messages .message.out').first().getAttribute('data-id'), { timeout: 5_000 })
+      .toBe(received);
     await bob.page.getByLabel('Message to Alice').fill('Hi Alice, got it');
     await bob.page.keyboard.press('Enter');
     await texts(bob.page.locator('#messages .message.out .text')).toEqual(['Hi Alice, got it']);

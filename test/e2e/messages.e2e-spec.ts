@@ -50,7 +50,11 @@ describe('messages', () => {
     const tab = await app.connect(alice.id);
     const res = await app.send(alice.id, 'note to self', alice.id);
     expect(res.body.delivery).toBe('delivered');
-    expect(await tab.nextFrame()).toMatchObject({ message: 'note to self', from_id: alice.id, id: res.body.message_id });
+    expect(await tab.nextFrame()).toMatchObject({
+      message: 'note to self',
+      from_id: alice.id,
+      id: res.body.message_id,
+    });
     await app.send(alice.id, 'second note', alice.id);
     expect((await tab.nextFrame()).message).toBe('second note');
     expect(tab.buffered).toEqual([]);

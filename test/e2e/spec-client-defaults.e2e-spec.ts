@@ -151,7 +151,11 @@ describe('a client written to the spec alone, against the defaults', () => {
       const res = await rawHttp(app.baseUrl, 'NOT HTTP AT ALL\r\n\r\n');
       expect(res.status).toBe(400);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
-      expect(JSON.parse(res.body)).toEqual({ statusCode: 400, message: 'Malformed HTTP request', error: 'Bad Request' });
+      expect(JSON.parse(res.body)).toEqual({
+        statusCode: 400,
+        message: 'Malformed HTTP request',
+        error: 'Bad Request',
+      });
     });
   });
 
@@ -159,7 +163,7 @@ describe('a client written to the spec alone, against the defaults', () => {
     const send = (body: Buffer | string, headers: Record<string, string>) =>
       fetch(`${app.baseUrl}/api/users/create`, { method: 'POST', headers, body }).then(async (res) => ({
         status: res.status,
-        body: (await res.json()),
+        body: await res.json(),
       }));
 
     it('reads a gzip body', async () => {

@@ -35,7 +35,11 @@ export function rawHttp(baseUrl: string, request: string, timeoutMs = 5_000): Pr
     socket.on('end', () => {
       if (answer) return;
       clearTimeout(timer);
-      reject(new Error(`the server closed the connection without an HTTP answer; got ${JSON.stringify(received.toString())}`));
+      reject(
+        new Error(
+          `the server closed the connection without an HTTP answer; got ${JSON.stringify(received.toString())}`,
+        ),
+      );
     });
     socket.on('error', (error) => {
       clearTimeout(timer);
