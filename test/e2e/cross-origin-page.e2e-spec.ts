@@ -1,11 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
 import { TestApp } from '../support/test-app.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 /** A frontend on an origin of its own (another port), the usual split of a page and its API. */
 async function frontend(): Promise<{ origin: string; server: Server }> {
@@ -42,23 +40,8 @@ describe('a page on another origin, in Chromium', () => {
   const apps: TestApp[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install it with apt-get update && apt-get install -y chromium`);
-    }
     site = await frontend();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -84,7 +67,7 @@ describe('a page on another origin, in Chromium', () => {
 
     const alice = await postFromPage(page, `${app.baseUrl}/api/users/create`, { name: 'Alice from afar' });
     expect(alice).toEqual({ status: 201, body: { id: expect.any(String), token: expect.any(String) } });
-    const aliceId = (alice as { body: { id: string } }).body.id;
+    const aliceId = alice.body!.id;
 
     const listed = await page.evaluate(async (url) => (await fetch(url)).json(), `${app.baseUrl}/api/users/list`);
     expect(listed).toEqual({ users: { 'Alice from afar': aliceId } });
@@ -111,7 +94,7 @@ describe('a page on another origin, in Chromium', () => {
     expect(await frame).toMatchObject({
       from: 'Alice from afar',
       message: 'hello from another origin',
-      id: (sent as { body: { message_id: string } }).body.message_id,
+      id: sent.body!.message_id,
     });
     // Both POSTs were JSON, the send had custom headers: the browser asked first each time.
     expect(preflights).toEqual([
