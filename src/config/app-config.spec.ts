@@ -33,8 +33,8 @@ describe(AppConfig.name, () => {
     expect(config.origins.allowed).toEqual([]);
     expect(config.auth.mode).toBe('open');
     expect(config.rateLimits).toEqual({
-      create: { limit: 60, windowMs: 60_000 },
-      send: { limit: 300, windowMs: 10_000 },
+      create: { limit: 3_000, windowMs: 60_000 },
+      send: { limit: 5_000, windowMs: 10_000 },
       wsFrames: { limit: 5, windowMs: 1_000 },
     });
     expect(config.log.level).toBe('info');

@@ -1,5 +1,6 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/api-error.decorator.js';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { UnhealthyError } from '../common/domain-errors.js';
 import { MessageBus } from '../ports/message.bus.js';
@@ -18,6 +19,11 @@ export class HealthController {
   ) {}
 
   @Get()
+  // Above HealthCheck, which documents its own 503 body: ours is the error shape plus the report.
+  @ApiErrorResponses(
+    { 503: 'the database does not answer in 2 s; the error body also holds the report (status, details)' },
+    { api: false },
+  )
   @HealthCheck()
   @ApiOperation({
     summary: '200 while the database answers, 503 otherwise',

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { BEARER_TOKEN } from '../common/api-security.js';
 import { ApiErrorResponses } from '../common/api-error.decorator.js';
 import { RefusedSendsFilter } from '../metrics/refused-sends.filter.js';
 import type { User } from '../ports/user.store.js';
@@ -26,22 +27,39 @@ export class MessagesController {
       'otherwise it is queued and delivered, in order, when they next connect on /ws.',
   })
   @ApiOkResponse({ type: SendResultDto })
-  @ApiErrorResponses({
-    400: 'the body is not a JSON object, a field is missing or mistyped, or the message is empty or too long',
-    401: 'sender_id is given but is not a registered user; with AUTH_MODE=token, no valid Authorization: Bearer token',
-    403: "with AUTH_MODE=token, sender_id names someone other than the token's user",
-    404: 'recipient_id is not a registered user',
-    413: 'the body is larger than 64 KiB',
-    429: 'the recipient already has MAX_QUEUED_PER_USER undelivered messages, or the sender passed RATE_LIMIT_SEND (then with Retry-After)',
-    503: 'the database cannot be reached; nothing was accepted, retry after the Retry-After seconds',
+  // Open mode (the default) needs no token; AUTH_MODE=token needs the bearer token.
+  @ApiSecurity({})
+  @ApiBearerAuth(BEARER_TOKEN)
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      '1 to 255 printable ASCII characters. Reserved for exactly-once retries (PROTOCOL.md); allowed by CORS, ' +
+      'and not yet acted on by this version: a retried send is stored again.',
   })
+  @ApiErrorResponses(
+    {
+      400: 'the body is not a JSON object (or not JSON at all), a field is missing or mistyped, or the message is empty or too long',
+      401: 'sender_id is given but is not a registered user; with AUTH_MODE=token, no valid Authorization: Bearer token',
+      403: "with AUTH_MODE=token, sender_id names someone other than the token's user; with ALLOWED_ORIGINS, a browser on another origin",
+      404: 'recipient_id is not a registered user',
+      429: 'the recipient already has MAX_QUEUED_PER_USER undelivered messages, or the sender passed RATE_LIMIT_SEND (then with Retry-After)',
+      503: 'the database cannot be reached; nothing was accepted, retry after the Retry-After seconds',
+    },
+    { body: true },
+  )
   async send(@Body() body: SendMessageDto, @AuthenticatedSender() sender?: User): Promise<SendResultDto> {
-    const { delivery } = await this.messages.send({
+    const { message, delivery } = await this.messages.send({
       recipientId: body.recipient_id,
       text: body.message,
       senderId: body.sender_id,
       authenticatedSender: sender,
     });
-    return { status: 'success', details: `Message sent to recipient_id: ${body.recipient_id}`, delivery };
+    return {
+      status: 'success',
+      details: `Message sent to recipient_id: ${body.recipient_id}`,
+      delivery,
+      message_id: message.id,
+    };
   }
 }

@@ -5,7 +5,12 @@ import type { OriginPolicy } from './origin-policy.js';
 export interface UpgradeRefusal {
   status: number;
   message: string;
+  /** Sent as `Retry-After`: the condition passes by itself. */
+  retryAfterSeconds?: number;
 }
+
+/** A full process is worth asking again soon; a load balancer may try another at once. */
+const CAPACITY_RETRY_AFTER_SECONDS = 5;
 
 /**
  * What `/ws` checks in the HTTP upgrade, before the socket exists: a browser origin outside
@@ -19,7 +24,7 @@ export class UpgradeCheck {
     private readonly metrics: Metrics,
   ) {}
 
-  /** `origin` as ws reads it from the handshake (`Origin`, or `Sec-WebSocket-Origin` for version 8). */
+  /** `origin`: the handshake's `Origin` header (only version 13 handshakes get this far). */
   refusal(origin: string | undefined, openConnections: number): UpgradeRefusal | undefined {
     if (!this.origins.allows(origin)) {
       this.metrics.upgradesRefused.inc({ reason: 'origin' });
@@ -27,7 +32,11 @@ export class UpgradeCheck {
     }
     if (openConnections >= this.maxConnections) {
       this.metrics.upgradesRefused.inc({ reason: 'capacity' });
-      return { status: 503, message: 'Too many connections' };
+      return {
+        status: 503,
+        message: 'Too many connections: try again later',
+        retryAfterSeconds: CAPACITY_RETRY_AFTER_SECONDS,
+      };
     }
     return undefined;
   }

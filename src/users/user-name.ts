@@ -1,9 +1,20 @@
 import { InvalidInputError, NameTakenError } from '../common/domain-errors.js';
 
-export const MAX_NAME_LENGTH = 32;
+/** Code points, counted after NFC and trimming (PROTOCOL.md: 1 to 64). */
+export const MAX_NAME_LENGTH = 64;
 
-/** Letters, digits and combining marks of any script, plus space, `_`, `.`, `'` and `-`. */
-const ALLOWED = /^[\p{L}\p{M}\p{Nd} _.'-]+$/u;
+/**
+ * Printable text: letters, marks, numbers, punctuation and symbols of any script (emoji are
+ * symbols), and the plain space. Everything else is refused: controls, format characters
+ * (zero-width, bidi), separators other than U+0020, private-use, unassigned and lone surrogates.
+ * Two format characters are let through only where emoji need them: a zero-width joiner
+ * between two pictographs (👩‍💻), and the tag characters of a subdivision flag (🏴 + tags + U+E007F).
+ */
+const PICTOGRAPH = String.raw`\p{Extended_Pictographic}[\p{Emoji_Modifier}\u{FE0F}]*`;
+const PRINTABLE = new RegExp(
+  String.raw`^(?:[\p{L}\p{M}\p{N}\p{P}\p{S} ]|(?<=${PICTOGRAPH})\u{200D}(?=\p{Extended_Pictographic})|(?<=\u{1F3F4}[\u{E0020}-\u{E007E}]*)[\u{E0020}-\u{E007F}])+$`,
+  'u',
+);
 
 /** Held back so that a pushed `"from": "anonymous"` always means "no sender given". */
 const RESERVED_KEYS = new Set(['anonymous']);
@@ -11,7 +22,11 @@ const RESERVED_KEYS = new Set(['anonymous']);
 export interface UserName {
   /** As shown to people: NFC, trimmed, in the case it was registered with. */
   display: string;
-  /** What uniqueness is judged on: NFKC, lower case. `Alice` and `alice` share one. */
+  /**
+   * What uniqueness is judged on: NFKC, lower case. `Alice` and `alice` share one. Stored as
+   * `name_key` beside every user: changing this function would need a migration that rewrites
+   * the stored keys, so it has not changed since the first release.
+   */
   key: string;
 }
 
@@ -25,8 +40,11 @@ export function parseUserName(raw: string): UserName {
   const length = [...display].length;
   if (length === 0) throw new InvalidInputError('name must not be empty');
   if (length > MAX_NAME_LENGTH) throw new InvalidInputError(`name must be at most ${MAX_NAME_LENGTH} characters`);
-  if (!ALLOWED.test(display)) {
-    throw new InvalidInputError("name may only contain letters, digits, combining marks, spaces and _ . ' -");
+  if (!PRINTABLE.test(display)) {
+    throw new InvalidInputError(
+      'name may only contain printable characters (letters, marks, digits, punctuation, symbols, emoji) and spaces; ' +
+        'no control, format, zero-width, line-break or private-use characters',
+    );
   }
   const key = nameKey(display);
   if (RESERVED_KEYS.has(key)) throw new NameTakenError(display);

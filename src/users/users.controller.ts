@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, StreamableFile } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { BEARER_TOKEN } from '../common/api-security.js';
 import { ApiErrorResponses } from '../common/api-error.decorator.js';
 import { InvalidTokenError } from '../common/domain-errors.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
@@ -23,13 +24,15 @@ export class UsersController {
       '(`{"id", "token"}`) and on send (`Authorization: Bearer <token>`).',
   })
   @ApiCreatedResponse({ type: CreatedUserDto })
-  @ApiErrorResponses({
-    400: 'the body is not a JSON object, or name is missing, not a string, or breaks the name rules',
-    409: 'the name is taken (compared without regard to case) or reserved',
-    413: 'the body is larger than 64 KiB',
-    429: 'this client address registered RATE_LIMIT_CREATE users already; see Retry-After',
-    503: 'the database cannot be reached; retry after the Retry-After seconds',
-  })
+  @ApiErrorResponses(
+    {
+      400: 'the body is not a JSON object (or not JSON at all), or name is missing, not a string, or breaks the name rules',
+      409: 'the name is taken (compared without regard to case) or reserved',
+      429: 'this client address registered RATE_LIMIT_CREATE users already (default 3000 a minute); see Retry-After',
+      503: 'the database cannot be reached; retry after the Retry-After seconds',
+    },
+    { body: true },
+  )
   async create(@Body() { name }: CreateUserDto): Promise<CreatedUserDto> {
     const { id, token } = await this.users.create(name);
     return { id, token };
@@ -45,11 +48,15 @@ export class UsersController {
       'the old one stops working at once, in every process.',
   })
   @ApiOkResponse({ type: CreatedUserDto })
-  @ApiErrorResponses({
-    401: 'no Authorization: Bearer token, or one that is nobody’s (also the loser of two rotations at once)',
-    429: 'this client address rotated RATE_LIMIT_CREATE tokens already; see Retry-After',
-    503: 'the database cannot be reached; retry after the Retry-After seconds',
-  })
+  @ApiBearerAuth(BEARER_TOKEN)
+  @ApiErrorResponses(
+    {
+      401: 'no Authorization: Bearer token, or one that is nobody’s (also the loser of two rotations at once)',
+      429: 'this client address rotated RATE_LIMIT_CREATE tokens already; see Retry-After',
+      503: 'the database cannot be reached; retry after the Retry-After seconds',
+    },
+    { body: true },
+  )
   async rotateToken(@Headers('authorization') authorization?: string): Promise<CreatedUserDto> {
     const current = bearerToken(authorization);
     const rotated = current === undefined ? undefined : await this.users.rotateToken(current);

@@ -1,7 +1,7 @@
 import { CohoraHttpError, CohoraNetworkError } from '../client/client-errors.js';
 import { CohoraClient } from '../client/cohora-client.js';
 import { CohoraConnection, type ConnectionState } from '../client/cohora-connection.js';
-import { type HistoryEntry, outgoingEntry, peerIdOf } from '../client/history.store.js';
+import { type HistoryEntry, outgoingEntry, peerIdOf, withServerId } from '../client/history.store.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { ServerUrl } from '../client/server-url.js';
 import { nameKey } from '../client/user-lookup.js';
@@ -342,15 +342,28 @@ export class ChatPage {
     this.appendMessage(item);
     v.messageInput.value = '';
     v.sendError.textContent = '';
+    let sent: HistoryEntry;
     try {
-      await this.api.sendMessage({ recipientId: to.id, message: text, senderId: me.id });
-      await this.history?.append(entry);
-      this.entries.push(entry);
-      item.classList.remove('pending');
+      const { message_id } = await this.api.sendMessage({ recipientId: to.id, message: text, senderId: me.id });
+      sent = withServerId(entry, message_id);
     } catch (error) {
       item.remove();
       if (v.messageInput.value === '') v.messageInput.value = text;
       v.sendError.textContent = `Not sent: ${explain(error)}`;
+      return;
+    }
+    // To oneself, the frame may have come first and is on screen already: one message, shown once.
+    if (this.entries.some((known) => known.id === sent.id)) {
+      item.remove();
+      return;
+    }
+    item.dataset.id = sent.id;
+    item.classList.remove('pending');
+    this.entries.push(sent);
+    try {
+      await this.history?.append(sent);
+    } catch (error) {
+      v.sendError.textContent = `Sent, but not kept in this browser’s history: ${explain(error)}`;
     }
   }
 

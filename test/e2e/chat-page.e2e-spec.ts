@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium.js';
 import { TestApp } from '../support/test-app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = resolve(import.meta.dirname, '../../test-results');
 
 /** What a person reads in each element `locator` matches, polled until the assertion holds. */
@@ -18,23 +18,8 @@ describe('chat page in a real browser', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install it with apt-get update && apt-get install -y chromium`);
-    }
     app = await TestApp.start();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -89,6 +74,12 @@ describe('chat page in a real browser', () => {
     const bobsMessages = bob.page.locator('#messages .message .text');
     await texts(bobsMessages).toEqual(['Hello Bob! <img src=x onerror=alert(1)>']);
     expect(await bob.page.locator('#messages img').count()).toBe(0);
+    // One id everywhere: what Alice sent carries the server's message_id, which Bob's frame carried.
+    const received = await bob.page.locator('#messages .message').first().getAttribute('data-id');
+    expect(received).toMatch(/^\d{16}$/);
+    await expect
+      .poll(() => alice.page.locator('#messages .message.out').first().getAttribute('data-id'), { timeout: 5_000 })
+      .toBe(received);
     await bob.page.getByLabel('Message to Alice').fill('Hi Alice, got it');
     await bob.page.keyboard.press('Enter');
     await texts(bob.page.locator('#messages .message.out .text')).toEqual(['Hi Alice, got it']);

@@ -114,9 +114,11 @@ describe('cohora CLI (the built binary)', () => {
     const result = await alice.run(['send', bob.name.toUpperCase(), 'hello', 'there']);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(`Sent to ${bob.name}.\n`);
-    expect(await bobsTab.nextFrame()).toMatchObject({ from: alice.name, from_id: alice.id, message: 'hello there' });
+    const frame = await bobsTab.nextFrame();
+    expect(frame).toMatchObject({ from: alice.name, from_id: alice.id, message: 'hello there' });
+    // Under the server's id: the one Bob's frame carries.
     expect(alice.history()).toEqual([
-      expect.objectContaining({ direction: 'out', to: bob.name, to_id: bob.id, message: 'hello there' }),
+      expect.objectContaining({ id: frame.id, direction: 'out', to: bob.name, to_id: bob.id, message: 'hello there' }),
     ]);
     const byId = await alice.run(['send', bob.id, 'by id']);
     expect(byId.stdout).toBe(`Sent to ${bob.name}.\n`);
@@ -209,6 +211,24 @@ describe('cohora CLI (the built binary)', () => {
     expect(again.stdout).toMatch(
       /^\d\d:\d\d:\d\d {2}Alice\d+: earlier message\n.*Alice\d+: hi Bob, are you there\?\n.*Bob\d+: yes, hello Alice\n$/,
     );
+  });
+
+  it('chat with oneself shows each line once and keeps it once, under the server’s id', async () => {
+    const alice = await registered('Alice');
+    const chat = alice.start(['chat', alice.name]);
+    await chat.waitFor(/^Chatting with Alice\d+ as Alice\d+/m, 'stderr');
+    // Each line comes back as a frame on the chat's own socket, racing the send's answer.
+    chat.write('note to self\n');
+    await chat.waitFor(/Alice\d+: note to self\n/);
+    chat.write('second note\n');
+    await chat.waitFor(/Alice\d+: second note\n/);
+    chat.write('/quit\n');
+    expect(await chat.exited()).toBe(0);
+    expect(chat.stdout.match(/note to self/g)).toHaveLength(1);
+    expect(chat.stdout.match(/second note/g)).toHaveLength(1);
+    const kept = alice.history().filter((entry) => ['note to self', 'second note'].includes(entry.message));
+    expect(kept.map((entry) => entry.message)).toEqual(['note to self', 'second note']);
+    for (const entry of kept) expect(entry.id).toMatch(/^\d{16}$/);
   });
 
   it('chat refuses a name nobody has', async () => {

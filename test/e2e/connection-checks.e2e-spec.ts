@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawHttp, upgradeRequest } from '../support/raw-http.js';
 import { TestApp } from '../support/test-app.js';
 
 const ALLOWED = 'https://chat.example.com';
@@ -26,10 +27,22 @@ describe('connection-time checks with ALLOWED_ORIGINS set', () => {
     }
   });
 
-  it('judges the origin of a version 8 handshake too, which sends it as Sec-WebSocket-Origin', async () => {
-    await expect(app.open({ protocolVersion: 8, origin: 'https://evil.example' })).rejects.toThrow(/403/);
-    const socket = await app.open({ protocolVersion: 8, origin: ALLOWED });
-    socket.close();
+  it('answers a refused upgrade in the JSON error shape', async () => {
+    const res = await rawHttp(app.baseUrl, upgradeRequest('/ws', { Origin: 'https://evil.example' }));
+    expect(res.status).toBe(403);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(JSON.parse(res.body)).toEqual({ statusCode: 403, message: 'Origin not allowed', error: 'Forbidden' });
+  });
+
+  it('refuses a version 8 handshake (which sends its origin as Sec-WebSocket-Origin) with 426, whatever its origin', async () => {
+    for (const origin of ['https://evil.example', ALLOWED]) {
+      const res = await rawHttp(
+        app.baseUrl,
+        upgradeRequest('/ws', { 'Sec-WebSocket-Version': '8', 'Sec-WebSocket-Origin': origin }),
+      );
+      expect(res.status).toBe(426);
+      expect(res.headers['sec-websocket-version']).toBe('13');
+    }
   });
 
   it('accepts an upgrade from a listed origin, and from clients that send no Origin', async () => {
@@ -108,6 +121,14 @@ describe('connection-time checks with ALLOWED_ORIGINS set', () => {
     const held = [];
     for (let i = 0; i < 6; i++) held.push(await app.open());
     await expect(app.open()).rejects.toThrow(/Unexpected server response: 503/);
+    const refused = await rawHttp(app.baseUrl, upgradeRequest('/ws'));
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse(refused.body)).toEqual({
+      statusCode: 503,
+      message: 'Too many connections: try again later',
+      error: 'Service Unavailable',
+    });
     held.pop()!.close();
     await expect
       .poll(
@@ -122,12 +143,12 @@ describe('connection-time checks with ALLOWED_ORIGINS set', () => {
   });
 });
 
-describe('without ALLOWED_ORIGINS (the spec: no Origin check)', () => {
+describe('without ALLOWED_ORIGINS (the default: any origin)', () => {
   let app: TestApp;
   beforeAll(async () => (app = await TestApp.start()));
   afterAll(() => app.close());
 
-  it('accepts upgrades and API requests from any origin and sends no CORS headers', async () => {
+  it('accepts upgrades and API requests from any origin, and answers CORS for any origin', async () => {
     const bob = await app.createUser('bob');
     const socket = await app.open({ origin: 'https://anywhere.example' });
     socket.send({ id: bob.id });
@@ -140,7 +161,7 @@ describe('without ALLOWED_ORIGINS (the spec: no Origin check)', () => {
       },
     );
     expect(res.status).toBe(200);
-    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect((await socket.nextFrame()).message).toBe('hi');
   });
 });

@@ -15,26 +15,49 @@ describe('messages', () => {
     const before = Date.now();
     const res = await app.send(bob.id, 'Hey there!', alice.id);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'success', details: `Message sent to recipient_id: ${bob.id}` });
+    expect(res.body).toEqual({
+      status: 'success',
+      details: `Message sent to recipient_id: ${bob.id}`,
+      delivery: 'delivered',
+      message_id: expect.stringMatching(/^\d{16}$/),
+    });
     const frame = await tab.nextFrame();
     expect(frame).toEqual({
       from: alice.name,
       message: 'Hey there!',
       from_id: alice.id,
-      id: expect.stringMatching(/^\d+$/),
+      id: res.body.message_id,
       sent_at: expect.any(String),
     });
     expect(new Date(frame.sent_at).toISOString()).toBe(frame.sent_at);
     expect(Date.parse(frame.sent_at)).toBeGreaterThanOrEqual(before - 1000);
   });
 
-  it('answers delivered for a connected recipient and queued for an absent one', async () => {
+  it('answers delivered for a connected recipient and queued for an absent one, with the id its frame carries', async () => {
     const bob = await user('bob');
-    expect((await app.send(bob.id, 'while away')).body.delivery).toBe('queued');
+    const away = await app.send(bob.id, 'while away');
+    expect(away.body.delivery).toBe('queued');
     const tab = await app.connect(bob.id);
-    expect((await tab.nextFrame()).message).toBe('while away');
-    expect((await app.send(bob.id, 'while here')).body.delivery).toBe('delivered');
-    expect((await tab.nextFrame()).message).toBe('while here');
+    expect(await tab.nextFrame()).toMatchObject({ message: 'while away', id: away.body.message_id });
+    const here = await app.send(bob.id, 'while here');
+    expect(here.body.delivery).toBe('delivered');
+    expect(await tab.nextFrame()).toMatchObject({ message: 'while here', id: here.body.message_id });
+    expect(Number(here.body.message_id)).toBeGreaterThan(Number(away.body.message_id));
+  });
+
+  it('gives a message to oneself one id, which the sender’s own socket receives once', async () => {
+    const alice = await user('alice');
+    const tab = await app.connect(alice.id);
+    const res = await app.send(alice.id, 'note to self', alice.id);
+    expect(res.body.delivery).toBe('delivered');
+    expect(await tab.nextFrame()).toMatchObject({
+      message: 'note to self',
+      from_id: alice.id,
+      id: res.body.message_id,
+    });
+    await app.send(alice.id, 'second note', alice.id);
+    expect((await tab.nextFrame()).message).toBe('second note');
+    expect(tab.buffered).toEqual([]);
   });
 
   it('delivers a send without sender_id as from anonymous', async () => {

@@ -164,9 +164,12 @@ describe('websocket /ws', () => {
     const { port } = new URL(app.baseUrl);
     const socket = connect(Number(port), '127.0.0.1');
     await once(socket, 'connect');
-    socket.write('GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    socket.write(
+      'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
     const [data] = (await once(socket, 'data')) as [Buffer];
     expect(data.toString()).toMatch(/^HTTP\/1\.1 400/);
+    expect(data.toString()).toContain('{"statusCode":400,"message":"Missing or invalid Sec-WebSocket-Key header"');
     socket.destroy();
     expect((await app.get('/health')).status).toBe(200);
   });

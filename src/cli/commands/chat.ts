@@ -1,5 +1,5 @@
 import { clearScreenDown, createInterface, cursorTo, type Interface, moveCursor } from 'node:readline';
-import { outgoingEntry, peerIdOf } from '../../client/history.store.js';
+import { outgoingEntry, peerIdOf, withServerId } from '../../client/history.store.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError, describeError, UsageError } from '../cli-error.js';
 import { interrupted, openLiveConnection } from '../live-connection.js';
@@ -43,9 +43,15 @@ export async function chat(ctx: CliContext, words: string[]): Promise<number> {
     (server) =>
       `Chatting with ${peer.name} as ${me.name} on ${server}. Type a message and press Enter; /history reprints, /quit leaves.`,
     (line) => screen.note(line),
+    history,
   );
   for (const line of earlier) screen.print(line);
+  // Ids of the messages on screen: a message to oneself comes back as a frame, and is shown once.
+  const shown = new Set<string>();
+  const talkingToMyself = peer.id === me.id;
   connection.on('message', (entry) => {
+    if (shown.has(entry.id)) return;
+    shown.add(entry.id);
     if (peerIdOf(entry) === peer.id) screen.print(messageLine(entry));
     else
       screen.print(
@@ -68,10 +74,13 @@ export async function chat(ctx: CliContext, words: string[]): Promise<number> {
         }
         if (/^\/\w+$/.test(text)) return screen.print(`(unknown command ${text}: /history reprints, /quit leaves)`);
         const entry = outgoingEntry(me, peer, line);
-        screen.print(messageLine(entry));
+        // To oneself, the line is shown once the server has named it: its frame may come first.
+        if (!talkingToMyself) screen.print(messageLine(entry));
         try {
-          await sendAs(client, me, peer, line);
-          await history.append(entry);
+          const sent = withServerId(entry, (await sendAs(client, me, peer, line)).message_id);
+          if (!shown.has(sent.id) && talkingToMyself) screen.print(messageLine(sent));
+          shown.add(sent.id);
+          await history.append(sent);
         } catch (error) {
           screen.note(`  not sent: ${describeError(error)}`);
         }

@@ -1,5 +1,5 @@
 import { CohoraHttpError } from '../../client/client-errors.js';
-import { outgoingEntry } from '../../client/history.store.js';
+import { outgoingEntry, withServerId } from '../../client/history.store.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError, UsageError } from '../cli-error.js';
 import { resolveRecipient } from './resolve-recipient.js';
@@ -14,7 +14,7 @@ export async function send(ctx: CliContext, [target, ...words]: string[]): Promi
   const client = ctx.client(me);
   const to = await resolveRecipient(client, target);
   const result = await sendAs(client, me, to, message);
-  await ctx.history(me).append(outgoingEntry(me, to, message));
+  await ctx.history(me).append(withServerId(outgoingEntry(me, to, message), result.message_id));
   ctx.out(
     result.delivery === 'delivered'
       ? `Sent to ${to.name}.`

@@ -15,8 +15,10 @@ export class SendMessageDto {
   message!: string;
 
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
     example: '3f1c6f7e-2b8e-4a52-9a35-7c1f7f6f4b1e',
-    description: 'The sender\'s user id. Without it the message arrives as from "anonymous".',
+    description: 'The sender\'s user id. Without it (or null) the message arrives as from "anonymous".',
   })
   // null counts as absent: many JSON clients write an unset optional field that way.
   @IsOptional()
