@@ -146,7 +146,7 @@ function notesFor(name, mode, config, runs) {
   if (name === 'drain') {
     notes.push(`${config.messages.toLocaleString('en-US')} messages from ${config.senders} senders queued for one offline user, then it connects`);
     const env = drain.serverEnv(config);
-    if (Object.keys(env).length) notes.push(`cohora started with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} (its default refuses a backlog past 10,000)`);
+    if (Object.keys(env).length) notes.push(`cohora started with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} (the bench configuration, like cohora's default, refuses a backlog past 10,000)`);
   }
   if (name === 'scale') {
     notes.push(`levels: ${config.levels.map(scale.levelLabel).join(' → ')}; ${config.sends} measured sends and ${config.lists} directory reads per level`);
