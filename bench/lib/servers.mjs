@@ -138,8 +138,18 @@ async function startOnce(kind, env, { inspect = false, loopDelay = false, nodeAr
     stop: () => stopServer(server, child, dataDir),
   };
   if (loopDelay) server.loopDelay = loopDelayReader(child.pid, probe.env.BENCH_LOOP_DELAY_FILE);
-  const collect = (chunk) => {
-    for (const line of chunk.toString().split('\n')) {
+  // A chunk may end mid-line (a long request log line): keep the rest for the next chunk.
+  const readLines = (stream) => {
+    let rest = '';
+    stream.on('data', (chunk) => {
+      const lines = (rest + chunk.toString()).split('\n');
+      rest = lines.pop();
+      collect(lines);
+    });
+    stream.on('end', () => collect([rest]));
+  };
+  const collect = (lines) => {
+    for (const line of lines) {
       const inspector = /^Debugger listening on (ws:\S+)/.exec(line);
       if (inspector) server.inspectorUrl = inspector[1];
       if (!line.trim() || line.includes('listening on') || INSPECTOR_CHATTER.test(line) || belowWarn(line)) continue;
@@ -147,8 +157,8 @@ async function startOnce(kind, env, { inspect = false, loopDelay = false, nodeAr
       if (server.warnings.length < 20) server.warnings.push(line.slice(0, 300));
     }
   };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
+  readLines(child.stdout);
+  readLines(child.stderr);
   child.once('exit', () => (server.exited = true));
   running.add(server);
   try {

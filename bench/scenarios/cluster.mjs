@@ -84,7 +84,7 @@ export async function run(server, config) {
     await waitForFrames(chat.verifier, 10_000);
     const fixedLatency = latencySummary(chat.verifier.latencies);
     const fixedCorrectness = correctnessOf(chat.verifier, chat.receivers, fixed.sendErrors, fixed.errorExamples);
-    if (fixed.abandoned) fixedCorrectness.ok = false;
+    // Falling behind the fixed rate is a speed, not a fault (see latency.mjs): it is in the examples.
     const correctness = combineCorrectness([loopCorrectness, fixedCorrectness]);
 
     // A worker that crashed and came back would hide lost pushes behind PM2's restart.

@@ -72,7 +72,8 @@ export async function run(server, config) {
       await waitForFrames(chat.verifier, 10_000);
       const latency = latencySummary(chat.verifier.latencies);
       const correctness = correctnessOf(chat.verifier, chat.receivers, sendErrors, errorExamples);
-      if (abandoned) correctness.ok = false;
+      // A rate the server cannot keep up with is a speed, not a fault: every send made was still
+      // answered and verified. It shows as `sustained` 0 and in the run's examples.
       const cpuUtil = cost.cpu / cost.wall;
       const at = `@${rate}`;
       Object.assign(metrics, {
