@@ -1,15 +1,17 @@
-// cohora's benchmark: runs each scenario against cohora and the in-tree baseline, alternating,
-// each server fresh, and reports medians, spreads and cohora/baseline ratios.
-// Usage: node bench/run.mjs [--full] [--smoke] [--json] [--scenario|--only name[,name]] [--rounds N]
+// cohora's benchmark: runs each scenario against cohora and the two in-tree baselines (the Nest
+// floor and bare node:http + ws), alternating, each server fresh, and reports medians, spreads
+// and the ratios cohora/floor and cohora/bare.
+// Usage: node bench/run.mjs [--full] [--smoke] [--json] [--scenario|--only name[,name]] [--rounds N] [--profile]
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { BENCH_CONFIG, UNSET, VARIANTS } from './lib/cohora-config.mjs';
 import { FD_RESERVE, openFileLimit } from './lib/fd-limit.mjs';
 import { MODES } from './lib/modes.mjs';
 import { CLK_TCK } from './lib/proc-stats.mjs';
 import { Progress } from './lib/progress.mjs';
 import { toMarkdown, writeResults } from './lib/report.mjs';
-import { pinGenerator, PINNING, startServer, stopAllServers } from './lib/servers.mjs';
+import { isCohora, pinGenerator, PINNING, startServer, stopAllServers } from './lib/servers.mjs';
 import { DEFAULT_SERVERS, summarizeScenario } from './lib/summary.mjs';
 import * as cluster from './scenarios/cluster.mjs';
 import * as connections from './scenarios/connections.mjs';
@@ -26,7 +28,8 @@ const RESULTS_DIR = join(import.meta.dirname, 'results');
  * Runs the benchmark and resolves with the summary object (see README.md, "Reading the
  * results"). Options: `mode` ('quick' | 'full' | 'smoke'), `scenarios` (names), `rounds`,
  * `write` (results files; default: not in smoke), `pin` (pin this process to core 1;
- * default: not in smoke), `quiet` (no progress line).
+ * default: not in smoke), `quiet` (no progress line), `profile` (a V8 CPU profile of every
+ * cohora process the single-process scenarios start, in bench/results/profiles/<time>/).
  */
 export async function runBench(options = {}) {
   const mode = options.mode ?? 'quick';
@@ -52,10 +55,11 @@ export async function runBench(options = {}) {
   );
 
   const startedAt = new Date();
+  const profileDir = options.profile ? join(RESULTS_DIR, 'profiles', startedAt.toISOString().replaceAll(':', '-').replace(/\..*$/, '')) : undefined;
   const runs = [];
   for (const step of plan) {
     progress.next(`${step.name} · ${step.kind} · round ${step.round}/${rounds}`);
-    runs.push(await runOne(step, sizes[step.name], progress));
+    runs.push(await runOne(step, sizes[step.name], progress, profileDir));
   }
   progress.done();
 
@@ -79,20 +83,22 @@ export async function runBench(options = {}) {
     startedAt: startedAt.toISOString(),
     durationSec: (Date.now() - startedAt.getTime()) / 1000,
     ok: runs.every((run) => run.correctness?.ok === true),
+    ...(profileDir ? { profiles: profileDir } : {}),
     machine: { node: process.versions.node, cpus: cpus().length, serverPinned: PINNING, generatorPinned: pinned, clkTck: CLK_TCK, openFileLimit: openFileLimit() },
+    config: { bench: BENCH_CONFIG, unset: UNSET, variants: VARIANTS },
     scenarios,
   };
   if (options.write ?? mode !== 'smoke') summary.files = writeResults(RESULTS_DIR, summary);
   return summary;
 }
 
-/** The two setups a scenario compares, first against second: cohora and the baseline unless it says otherwise. */
+/** The setups a scenario compares: cohora against the floor and bare unless it says otherwise (see summary.mjs). */
 function serversOf(name) {
   return SCENARIOS[name].servers ?? DEFAULT_SERVERS;
 }
 
 /** One scenario against one fresh server; a failure is recorded, never thrown, so the others still run. */
-async function runOne({ name, round, kind }, config, progress) {
+async function runOne({ name, round, kind }, config, progress, profileDir) {
   const scenario = SCENARIOS[name];
   const started = performance.now();
   const cpu0 = process.cpuUsage();
@@ -101,9 +107,12 @@ async function runOne({ name, round, kind }, config, progress) {
   try {
     if (scenario.startServer) server = await scenario.startServer(kind, config);
     else {
-      const env = kind === 'cohora' ? (scenario.serverEnv?.(config) ?? {}) : {};
-      server = await startServer(kind, env, scenario.serverOptions ?? {});
+      const env = isCohora(kind) ? (scenario.serverEnv?.(config) ?? {}) : {};
+      // node writes the profile when the process exits, which cohora does on the bench's SIGTERM.
+      const nodeArgs = profileDir && isCohora(kind) ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${kind}-round${round}.cpuprofile`] : [];
+      server = await startServer(kind, env, { ...scenario.serverOptions, nodeArgs });
     }
+    record.config = server.config;
     Object.assign(record, await scenario.run(server, config, { progress }));
   } catch (error) {
     record.error = error instanceof Error ? error.message : String(error);
@@ -124,7 +133,10 @@ async function runOne({ name, round, kind }, config, progress) {
 function notesFor(name, mode, config, runs) {
   const notes = [];
   if (name === 'throughput') notes.push(`closed loop, ${config.senders} senders, ${config.receivers} receivers, 64-char messages, ${config.durationMs / 1000} s measured after ${config.warmupMs / 1000} s warm-up`);
-  if (name === 'latency') notes.push(`open loop at ${config.rate} msg/s for ${config.durationMs / 1000} s after ${config.warmupMs / 1000} s warm-up; latency from the intended send time to the frame`);
+  if (name === 'latency') {
+    notes.push(`open loop at ${config.rates.map((rate) => rate.toLocaleString('en-US')).join(', then ')} msg/s on the same server and sockets, each for ${config.durationMs / 1000} s after ${config.warmupMs / 1000} s warm-up; latency from the intended send time to the frame`);
+    notes.push("event-loop delay: every server (the baselines too) runs with bench/lib/loop-delay-probe.mjs preloaded (perf_hooks' monitorEventLoopDelay, 5 ms resolution), read over each phase's window; a stall of the server shows there as well as in the frames' latency");
+  }
   if (name === 'connections') notes.push('RSS is read after a forced full GC (node --inspect on a local port, HeapProfiler.collectGarbage), before and after each step');
   if (name === 'connections') {
     const { steps, note } = connections.cappedSteps(config);
@@ -134,7 +146,7 @@ function notesFor(name, mode, config, runs) {
   if (name === 'drain') {
     notes.push(`${config.messages.toLocaleString('en-US')} messages from ${config.senders} senders queued for one offline user, then it connects`);
     const env = drain.serverEnv(config);
-    if (Object.keys(env).length) notes.push(`cohora started with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} (its default refuses a backlog past 10,000)`);
+    if (Object.keys(env).length) notes.push(`cohora started with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} (the bench configuration, like cohora's default, refuses a backlog past 10,000)`);
   }
   if (name === 'scale') {
     notes.push(`levels: ${config.levels.map(scale.levelLabel).join(' → ')}; ${config.sends} measured sends and ${config.lists} directory reads per level`);
@@ -154,6 +166,7 @@ function parseArgs(argv) {
     if (arg === '--full') options.mode = 'full';
     else if (arg === '--smoke') options.mode = 'smoke';
     else if (arg === '--json') options.json = true;
+    else if (arg === '--profile') options.profile = true;
     else if (arg === '--scenario' || arg === '--only') options.scenarios.push(...(argv[++i] ?? '').split(',').filter(Boolean));
     else if (/^--(scenario|only)=/.test(arg)) options.scenarios.push(...arg.slice(arg.indexOf('=') + 1).split(',').filter(Boolean));
     else if (arg === '--rounds' || arg.startsWith('--rounds=')) {
@@ -173,11 +186,11 @@ async function main() {
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`bench: ${error.message}\nusage: node bench/run.mjs [--full|--smoke] [--json] [--scenario|--only a,b] [--rounds N]\n`);
+    process.stderr.write(`bench: ${error.message}\nusage: node bench/run.mjs [--full|--smoke] [--json] [--scenario|--only a,b] [--rounds N] [--profile]\n`);
     return 2;
   }
   if (options.help) {
-    process.stdout.write('usage: node bench/run.mjs [--full|--smoke] [--json] [--scenario|--only a,b] [--rounds N]\nSee bench/README.md.\n');
+    process.stdout.write('usage: node bench/run.mjs [--full|--smoke] [--json] [--scenario|--only a,b] [--rounds N] [--profile]\nSee bench/README.md.\n');
     return 0;
   }
   const stop = async (signal) => {
@@ -193,6 +206,7 @@ async function main() {
   if (options.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else process.stdout.write(toMarkdown(summary));
   if (summary.files) process.stderr.write(`bench: results in ${summary.files.markdown} and ${summary.files.json}\n`);
+  if (summary.profiles) process.stderr.write(`bench: CPU profiles of cohora in ${summary.profiles} (open in Chrome DevTools or speedscope)\n`);
   if (!summary.ok) process.stderr.write('bench: FAILED: some run lost, duplicated, misrouted or reordered messages, or errored (see the table)\n');
   return summary.ok ? 0 : 1;
 }

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { BENCH_CONFIG, cohoraEnv, UNSET } from './cohora-config.mjs';
 import { HttpClient } from './http-client.mjs';
 import { ensureCohoraBuilt, freePort, onAllCores, trackServer, untrackServer } from './servers.mjs';
 
@@ -34,11 +35,15 @@ export async function startPm2Cluster(kind, instances, env, options = {}) {
     ...shippedApp('cluster'),
     name: `bench-${kind}`,
     script: join(ROOT, 'dist/main.js'),
-    cwd: ROOT,
+    // Not the repository: a developer's .env there would reach the workers (cohora reads ./.env).
+    cwd: home,
     instances,
     ...options,
   };
-  app.env = { ...app.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(home, 'data'), LOG_LEVEL: 'warn', ...env };
+  // PM2 gives each worker the daemon's environment with the app's `env` over it: the bench
+  // configuration must be in `env`, or the profile's values (LOG_LEVEL=info) and cohora's
+  // defaults (rate limits) win.
+  app.env = cohoraEnv({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(home, 'data'), ...env }, undefined, app.env);
   const configFile = join(home, 'bench.config.cjs');
   writeFileSync(configFile, `module.exports = ${JSON.stringify({ apps: [app] })};\n`);
   // Only what PM2 needs: the workers inherit the daemon's environment, and the bench's own
@@ -52,6 +57,7 @@ export async function startPm2Cluster(kind, instances, env, options = {}) {
     port,
     baseUrl: `http://127.0.0.1:${port}`,
     dataDir: join(home, 'data'),
+    config: app.env,
     warnings: [],
     warningCount: 0,
     pids: [],
@@ -85,12 +91,36 @@ export async function startPm2Cluster(kind, instances, env, options = {}) {
     server.pids = [...server.workerPids, server.daemonPid];
     const online = workers.filter((worker) => worker.status === 'online' && worker.pid > 0);
     if (online.length !== instances) throw new Error(`PM2 has ${online.length} of ${instances} workers online: ${JSON.stringify(workers)}`);
+    for (const pid of server.workerPids) checkEnvironment(pid, app.env);
     await waitHealthy(server.baseUrl);
   } catch (error) {
     await server.stop();
     throw new Error(`${error.message}\n${server.warnings.join('\n')}`);
   }
   return server;
+}
+
+/**
+ * What really reached a worker: the environment it was started with (/proc/<pid>/environ), with
+ * what PM2's ProcessContainer copies over it before cohora starts (every top-level key of the
+ * JSON in its `pm2_env` variable, as `process.env[key] = value`). Every variable of the bench
+ * configuration must have its stated value, and none the bench left unset (cohora's default)
+ * may have crept in from the daemon or the profile.
+ */
+function checkEnvironment(pid, expected) {
+  const actual = new Map(
+    readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+  );
+  if (actual.has('pm2_env')) for (const [name, value] of Object.entries(JSON.parse(actual.get('pm2_env')))) actual.set(name, String(value));
+  const wrong = Object.entries(expected).filter(([name, value]) => actual.get(name) !== String(value));
+  const crept = [...UNSET, ...Object.keys(BENCH_CONFIG)].filter((name) => !(name in expected) && actual.has(name));
+  if (wrong.length || crept.length) {
+    const detail = [...wrong.map(([name, value]) => `${name}=${actual.get(name)} (bench: ${value})`), ...crept.map((name) => `${name}=${actual.get(name)} (bench: unset)`)];
+    throw new Error(`PM2 worker ${pid} runs with another configuration than the bench's: ${detail.join(', ')}`);
+  }
 }
 
 /** The app of ecosystem.config.cjs for `layout`, exactly as PM2 would read it. */

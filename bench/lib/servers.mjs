@@ -7,15 +7,24 @@ import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cohoraEnv, VARIANTS } from './cohora-config.mjs';
 import { HttpClient } from './http-client.mjs';
+import { loopDelayProbe, loopDelayReader } from './loop-delay.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const COHORA_MAIN = join(ROOT, 'dist/main.js');
-const BASELINE_MAIN = resolve(import.meta.dirname, '../baseline-server.mjs');
+const BASELINES = {
+  floor: resolve(import.meta.dirname, '../baselines/floor.mjs'),
+  bare: resolve(import.meta.dirname, '../baselines/bare.mjs'),
+};
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 12_000;
 
-export const SERVER_KINDS = ['cohora', 'baseline'];
+/** cohora in the bench configuration, cohora in a variant of it, and the two baselines. */
+export const SERVER_KINDS = ['cohora', ...Object.keys(VARIANTS), ...Object.keys(BASELINES)];
+
+/** cohora itself, in any configuration: not a baseline. */
+export const isCohora = (kind) => kind === 'cohora' || kind in VARIANTS;
 
 const running = new Set();
 /** What node prints about its inspector: not the server's own log. */
@@ -73,14 +82,18 @@ export async function ensureCohoraBuilt() {
 }
 
 /**
- * Starts `kind` ('cohora' | 'baseline') with extra `env`. Resolves with
- * `{ kind, pid, baseUrl, port, warnings, stop() }` once it answers /health. With `inspect`,
- * node also opens its inspector on a free local port (`server.inspectorUrl`), for forced GCs.
+ * Starts `kind` (one of SERVER_KINDS) with extra `env` (cohora only; see cohora-config.mjs).
+ * Resolves with `{ kind, pid, baseUrl, port, config, warnings, stop() }` once it answers
+ * /health; `config` is the environment cohora was given. With `inspect`, node also opens its
+ * inspector on a free local port (`server.inspectorUrl`), for forced GCs; with `loopDelay`,
+ * the server measures its event-loop delay (`server.loopDelay`, see loop-delay.mjs);
+ * `nodeArgs` go to node before the script (e.g. a CPU profile).
  */
-export async function startServer(kind, env = {}, { inspect = false } = {}) {
+export async function startServer(kind, env = {}, options = {}) {
+  if (!SERVER_KINDS.includes(kind)) throw new Error(`unknown server kind ${kind}`);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(kind, env, inspect);
+      return await startOnce(kind, env, options);
     } catch (error) {
       // A port taken between probe and listen, or dist/ rebuilt under us: try again, a few times.
       if (attempt >= 3) throw error;
@@ -91,53 +104,61 @@ export async function startServer(kind, env = {}, { inspect = false } = {}) {
   }
 }
 
-async function startOnce(kind, env, inspect) {
-  if (kind === 'cohora') await ensureCohoraBuilt();
+async function startOnce(kind, env, { inspect = false, loopDelay = false, nodeArgs: extraNodeArgs = [] }) {
+  const cohora = isCohora(kind);
+  if (cohora) await ensureCohoraBuilt();
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `cohora-bench-${kind}-`));
-  const main = kind === 'cohora' ? COHORA_MAIN : BASELINE_MAIN;
+  const main = cohora ? COHORA_MAIN : BASELINES[kind];
   const command = PINNING ? 'taskset' : process.execPath;
-  const nodeArgs = inspect ? ['--inspect=127.0.0.1:0', main] : [main];
+  const probe = loopDelay ? loopDelayProbe(dataDir) : { nodeArgs: [], env: {} };
+  const nodeArgs = [...(inspect ? ['--inspect=127.0.0.1:0'] : []), ...probe.nodeArgs, ...extraNodeArgs, main];
   const args = PINNING ? ['-c', '0', process.execPath, ...nodeArgs] : nodeArgs;
+  const own = { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir };
+  // cohora gets the bench configuration, stated whole; the baselines read only PORT and HOST
+  // (and Express reads NODE_ENV, which cohora runs with too).
+  const config = cohora ? cohoraEnv({ ...own, ...env }, kind === 'cohora' ? undefined : kind) : { ...own, NODE_ENV: 'production' };
   const child = spawn(command, args, {
-    cwd: ROOT,
-    // The bench registers up to 100k users and sends thousands a second from one address: far past
-    // cohora's default HTTP rate limits, which protect a public server, not a load generator.
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_CREATE: 'off',
-      RATE_LIMIT_SEND: 'off',
-      ...env,
-    },
+    // Not the repository: a developer's .env there would reach cohora (it reads ./.env).
+    cwd: dataDir,
+    env: { PATH: process.env.PATH ?? '', ...config, ...probe.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const server = {
     kind,
     pid: child.pid, // taskset execs node, so this is the server's own pid
     port,
+    config,
     baseUrl: `http://127.0.0.1:${port}`,
     dataDir,
-    /** Log lines at warn level or above, and stderr: evidence for the report. */
+    /** Log lines at warn level or above, and anything else that is not a JSON log line below warn: evidence for the report. */
     warnings: [],
     warningCount: 0,
     exited: false,
     stop: () => stopServer(server, child, dataDir),
   };
-  const collect = (chunk) => {
-    for (const line of chunk.toString().split('\n')) {
+  if (loopDelay) server.loopDelay = loopDelayReader(child.pid, probe.env.BENCH_LOOP_DELAY_FILE);
+  // A chunk may end mid-line (a long request log line): keep the rest for the next chunk.
+  const readLines = (stream) => {
+    let rest = '';
+    stream.on('data', (chunk) => {
+      const lines = (rest + chunk.toString()).split('\n');
+      rest = lines.pop();
+      collect(lines);
+    });
+    stream.on('end', () => collect([rest]));
+  };
+  const collect = (lines) => {
+    for (const line of lines) {
       const inspector = /^Debugger listening on (ws:\S+)/.exec(line);
       if (inspector) server.inspectorUrl = inspector[1];
-      if (!line.trim() || line.includes('listening on') || INSPECTOR_CHATTER.test(line)) continue;
+      if (!line.trim() || line.includes('listening on') || INSPECTOR_CHATTER.test(line) || belowWarn(line)) continue;
       server.warningCount++;
       if (server.warnings.length < 20) server.warnings.push(line.slice(0, 300));
     }
   };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
+  readLines(child.stdout);
+  readLines(child.stderr);
   child.once('exit', () => (server.exited = true));
   running.add(server);
   try {
@@ -148,6 +169,17 @@ async function startOnce(kind, env, inspect) {
     throw new Error(`${error.message}\n${server.warnings.join('\n')}`);
   }
   return server;
+}
+
+/** A JSON log line below warn (a variant at LOG_LEVEL=info logs every request): not a problem. */
+function belowWarn(line) {
+  if (!line.startsWith('{')) return false;
+  try {
+    const { level } = JSON.parse(line);
+    return typeof level === 'number' ? level < 40 : ['trace', 'debug', 'info'].includes(level);
+  } catch {
+    return false;
+  }
 }
 
 async function waitReady(server) {

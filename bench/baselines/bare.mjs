@@ -1,7 +1,8 @@
-// The physical floor the benchmark compares cohora with: bare node:http + ws, everything in
-// memory, nothing durable. It speaks cohora's protocol (same paths, JSON shapes, status codes,
-// validation basics) so the load generator cannot tell them apart, and does nothing more.
-// Run: PORT=0 HOST=127.0.0.1 node bench/baseline-server.mjs
+// The physical floor, "bare", one of the two baselines the benchmark compares cohora with
+// (floor.mjs is the other): bare node:http + ws, everything in memory, nothing durable. It
+// speaks cohora's protocol (same paths, JSON shapes, status codes, validation basics) so the
+// load generator cannot tell them apart, and does nothing more.
+// Run: PORT=0 HOST=127.0.0.1 node bench/baselines/bare.mjs
 import { randomUUID } from 'node:crypto';
 import { createServer, STATUS_CODES } from 'node:http';
 import { WebSocketServer } from 'ws';
