@@ -1,8 +1,8 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import { StoreUnavailableError } from '../../common/domain-errors.js';
+import { InsufficientStorageError, OutcomeUnknownError, StoreUnavailableError } from '../../common/domain-errors.js';
 import { MIGRATIONS } from './migrations.js';
-import { isRetryable, isUnavailable } from './postgres-errors.js';
+import { isRetryable, isUnavailable, sqlState, storageFault } from './postgres-errors.js';
 
 const logger = new Logger('PostgresDatabase');
 
@@ -122,6 +122,51 @@ export class PostgresDatabase implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Runs one statement in its own transaction, taking its values only once a connection is
+   * had: `values` returns undefined when nothing is left to send (every write was withdrawn
+   * while connecting). Until the statement leaves, a failure
+   * is a StoreUnavailableError (nothing reached the server). After it, an error the server
+   * answered means it rolled back (503, or 507 for no space / read-only), but a link that
+   * failed or an answer that never came is OutcomeUnknownError: it may have committed.
+   */
+  async runWhenConnected<R extends QueryResultRow = QueryResultRow>(
+    statement: Statement,
+    values: () => unknown[] | undefined,
+  ): Promise<QueryResult<R> | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      let client: PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        throw this.failure(error);
+      }
+      let broken: Error | undefined;
+      const onError = (error: Error) => (broken = error);
+      client.on('error', onError);
+      try {
+        const given = values();
+        if (given === undefined) return undefined;
+        const result = await client.query<R>(queryConfig(statement, given));
+        this.answered();
+        return result;
+      } catch (error) {
+        if (sqlState(error) === undefined) {
+          // No answer from the server: the connection is in an unknown state, and so is the write.
+          broken ??= error as Error;
+          if (!isUnavailable(error)) throw error;
+          this.failure(error);
+          throw new OutcomeUnknownError({ cause: error });
+        }
+        if (attempt < ATTEMPTS && isRetryable(error)) continue;
+        throw this.failure(error);
+      } finally {
+        client.off('error', onError);
+        client.release(broken);
+      }
+    }
+  }
+
   async ping(): Promise<void> {
     await this.run({ name: 'cohora.ping', text: 'SELECT 1' });
   }
@@ -204,6 +249,8 @@ export class PostgresDatabase implements OnApplicationShutdown {
 
   /** The error a store rejects with: StoreUnavailableError when the database cannot serve now. */
   private failure(error: unknown): unknown {
+    const fault = storageFault(error);
+    if (fault) return new InsufficientStorageError(fault, { cause: error });
     if (error instanceof StoreUnavailableError || !isUnavailable(error)) return error;
     if (this.serving && this.reachable && !this.ended) {
       this.reachable = false;
