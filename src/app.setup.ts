@@ -133,7 +133,7 @@ export function configureApp(app: NestExpressApplication): void {
     app.enableCors({
       origin: origins.origins,
       methods: ['GET', 'POST'],
-      allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-Id'],
+      allowedHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key', 'X-Request-Id'],
       exposedHeaders: ['Retry-After', 'X-Request-Id'],
       maxAge: 600,
     });

@@ -28,6 +28,8 @@ export interface SendMessageResponse {
   details: string;
   /** `delivered`: a socket of the recipient took it; `queued`: stored until they connect. */
   delivery: Delivery;
+  /** The stored message's id: the `id` its frame carries to the recipient. */
+  message_id: string;
 }
 
 /** What the server pushes on `/ws` for each message. */

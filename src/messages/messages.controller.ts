@@ -1,6 +1,7 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/api-error.decorator.js';
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency/idempotency-key.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import type { AuthenticatedRequest } from '../rate-limit/rate-limits.js';
 import { SenderTokenGuard } from '../security/sender-token.guard.js';
@@ -22,23 +23,44 @@ export class MessagesController {
       'Stored before the answer leaves. A connected recipient gets it at once (delivery: delivered); ' +
       'otherwise it is queued and delivered, in order, when they next connect on /ws.',
   })
+  @ApiHeader({
+    name: IDEMPOTENCY_KEY_HEADER,
+    required: false,
+    description:
+      '1-255 printable ASCII characters. A repeat from the same sender within 24 h stores nothing and gets ' +
+      'the first answer again (same message_id); with a different body 422; while the first is in flight 409.',
+  })
   @ApiOkResponse({ type: SendResultDto })
   @ApiErrorResponses({
-    400: 'the body is not a JSON object, a field is missing or mistyped, or the message is empty or too long',
+    400: 'the body is not a JSON object, a field is missing or mistyped, the message is empty or too long, or the Idempotency-Key is malformed',
     401: 'sender_id is given but is not a registered user; with AUTH_MODE=token, no valid Authorization: Bearer token',
     403: "with AUTH_MODE=token, sender_id names someone other than the token's user",
     404: 'recipient_id is not a registered user',
+    409: 'a send with this Idempotency-Key is still in progress (with Retry-After)',
     413: 'the body is larger than 64 KiB',
     429: 'the recipient already has MAX_QUEUED_PER_USER undelivered messages, or the sender passed RATE_LIMIT_SEND (then with Retry-After)',
-    503: 'the database cannot be reached; nothing was accepted, retry after the Retry-After seconds',
+    422: 'the Idempotency-Key was used within 24 h for a different recipient or text',
+    503: 'storage cannot be reached; the message was NOT stored, retry after the Retry-After seconds',
+    504: 'storage did not confirm in time: the outcome is unknown; retry with the same Idempotency-Key',
+    507: 'storage is full or read-only; the message was NOT stored',
   })
-  async send(@Body() body: SendMessageDto, @Req() req: AuthenticatedRequest): Promise<SendResultDto> {
-    const { delivery } = await this.messages.send({
+  async send(
+    @Body() body: SendMessageDto,
+    @Req() req: AuthenticatedRequest,
+    @Headers(IDEMPOTENCY_KEY_HEADER.toLowerCase()) idempotencyKey?: string,
+  ): Promise<SendResultDto> {
+    const { delivery, messageId } = await this.messages.send({
       recipientId: body.recipient_id,
       text: body.message,
       senderId: body.sender_id,
       authenticatedSender: req.authenticatedSender,
+      idempotencyKey: parseIdempotencyKey(idempotencyKey),
     });
-    return { status: 'success', details: `Message sent to recipient_id: ${body.recipient_id}`, delivery };
+    return {
+      status: 'success',
+      details: `Message sent to recipient_id: ${body.recipient_id}`,
+      delivery,
+      message_id: messageId,
+    };
   }
 }

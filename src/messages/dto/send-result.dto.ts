@@ -14,4 +14,10 @@ export class SendResultDto {
     description: 'delivered: pushed to a connected socket of the recipient; queued: stored until they connect.',
   })
   delivery!: Delivery;
+
+  @ApiProperty({
+    example: '0000000000000042',
+    description: 'The id of the stored message: the id its frame carries to the recipient.',
+  })
+  message_id!: string;
 }

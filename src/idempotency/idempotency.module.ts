@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { StorageModule } from '../storage/storage.module.js';
+import { IdempotencyKeyPruner } from './idempotency-key-pruner.js';
+
+/** Idempotency-Keys of sends: their 24 h pruning. Parsing and in-flight tracking serve MessagesService. */
+@Module({
+  imports: [StorageModule],
+  providers: [IdempotencyKeyPruner],
+})
+export class IdempotencyModule {}
