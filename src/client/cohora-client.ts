@@ -81,7 +81,12 @@ export class CohoraClient {
    * up to the configured attempts; then MessageNotSentError. Any other refusal throws its
    * CohoraHttpError at once: 404 when the recipient does not exist, 401 when the sender does not.
    */
-  async sendMessage({ recipientId, message, senderId, idempotencyKey }: SendMessageInput): Promise<SendMessageResponse> {
+  async sendMessage({
+    recipientId,
+    message,
+    senderId,
+    idempotencyKey,
+  }: SendMessageInput): Promise<SendMessageResponse> {
     const body: SendMessageRequest = { recipient_id: recipientId, message };
     if (senderId !== undefined) body.sender_id = senderId;
     const key = idempotencyKey ?? newIdempotencyKey();
@@ -92,7 +97,8 @@ export class CohoraClient {
         return await this.request<SendMessageResponse>('POST', 'api/messages/send', body, { 'idempotency-key': key });
       } catch (error) {
         const retryable =
-          error instanceof CohoraNetworkError || (error instanceof CohoraHttpError && RETRYABLE_STATUSES.has(error.status));
+          error instanceof CohoraNetworkError ||
+          (error instanceof CohoraHttpError && RETRYABLE_STATUSES.has(error.status));
         if (!retryable) throw error;
         if (attempt >= attempts) throw new MessageNotSentError(key, attempt, error);
         await new Promise<void>((resolve) => clock.setTimeout(resolve, backoff.next()));

@@ -19,7 +19,14 @@ export function parseIdempotencyKey(header: string | string[] | undefined): stri
  * What the store keeps of a keyed send: the key within the sender's scope (anonymous sends
  * share the scope ''), and a hash of the parts a repeat must match, the recipient and the text.
  */
-export function idempotencyClaim(key: string, senderId: string | null, recipientId: string, text: string): IdempotencyClaim {
-  const fingerprint = createHash('sha256').update(JSON.stringify([recipientId, text])).digest('base64url');
+export function idempotencyClaim(
+  key: string,
+  senderId: string | null,
+  recipientId: string,
+  text: string,
+): IdempotencyClaim {
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([recipientId, text]))
+    .digest('base64url');
   return { scope: senderId ?? '', key, fingerprint };
 }

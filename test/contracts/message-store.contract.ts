@@ -160,9 +160,9 @@ export function messageStoreContract(adapter: string, open: () => Promise<Messag
 
     it('remembers no key for a refused append, so its retry is judged afresh', async () => {
       await store.append(draft('bob', 'fills'), 1);
-      await expect(
-        store.appendOnce(draft('bob', 'refused'), 1, { idempotency: claim('k1') }),
-      ).rejects.toBeInstanceOf(RecipientQueueFullError);
+      await expect(store.appendOnce(draft('bob', 'refused'), 1, { idempotency: claim('k1') })).rejects.toBeInstanceOf(
+        RecipientQueueFullError,
+      );
       const retried = await store.appendOnce(draft('bob', 'refused'), 2, { idempotency: claim('k1') });
       expect(retried.replayed).toBe(false);
     });

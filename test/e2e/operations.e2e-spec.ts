@@ -48,7 +48,7 @@ describe('operations', () => {
     const res = await fetch(`${server.baseUrl}/docs-json`);
     const doc = (await res.json()) as { paths: Record<string, Record<string, { responses: object }>> };
     expect(Object.keys(doc.paths['/api/messages/send'].post.responses).sort()).toEqual(
-      ['200', '400', '401', '403', '404', '413', '429', '503'].sort(),
+      ['200', '400', '401', '403', '404', '409', '413', '422', '429', '503', '504', '507'].sort(),
     );
     expect(Object.keys(doc.paths['/api/users/create'].post.responses).sort()).toEqual([
       '201',

@@ -54,6 +54,7 @@ describe('PostgreSQL storage', () => {
 
   it('delivers queued messages oldest first on connect, then live ones to every socket', async () => {
     const [alice, bob] = [await user('Alice'), await user('Bob')];
+    const ids: string[] = [];
     for (const text of ['one', 'two', 'three']) {
       const res = await app.send(bob.id, text, alice.id);
       expect(res.status).toBe(200);
@@ -61,11 +62,14 @@ describe('PostgreSQL storage', () => {
         status: 'success',
         details: `Message sent to recipient_id: ${bob.id}`,
         delivery: 'queued',
+        message_id: expect.stringMatching(/^\d{16}$/),
       });
+      ids.push(res.body.message_id);
     }
     const tab = await app.connect(bob.id);
     const frames = await tab.nextFrames(3);
     expect(frames.map((f) => f.message)).toEqual(['one', 'two', 'three']);
+    expect(frames.map((f) => f.id)).toEqual(ids);
     expect(frames[0]).toMatchObject({ from: alice.name, from_id: alice.id, id: expect.stringMatching(/^\d{16}$/) });
     // A second tab resumes after what it holds, so it gets 'live' whenever its auth completes.
     const tabs = [tab, await app.connect(bob.id, frames[2].id)];

@@ -26,7 +26,11 @@ export class InMemoryMessageStore extends MessageStore {
   private readonly keys = new Map<string, KeyRecord>();
   private sequence = 0;
 
-  appendOnce(draft: MessageDraft, maxQueued: number, { idempotency, signal }: AppendOptions = {}): Promise<AppendResult> {
+  appendOnce(
+    draft: MessageDraft,
+    maxQueued: number,
+    { idempotency, signal }: AppendOptions = {},
+  ): Promise<AppendResult> {
     if (signal?.aborted) return Promise.reject(new StoreUnavailableError());
     const keyName = idempotency && JSON.stringify([idempotency.scope, idempotency.key]);
     const earlier = keyName === undefined ? undefined : this.keys.get(keyName);

@@ -107,12 +107,18 @@ export class PostgresMessageStore extends MessageStore {
     this.faults = new WriteFaults(`PostgreSQL at ${db.target}`);
   }
 
-  appendOnce(draft: MessageDraft, maxQueued: number, { idempotency, signal }: AppendOptions = {}): Promise<AppendResult> {
+  appendOnce(
+    draft: MessageDraft,
+    maxQueued: number,
+    { idempotency, signal }: AppendOptions = {},
+  ): Promise<AppendResult> {
     // PostgreSQL text cannot hold U+0000: the client's mistake (400), not the database's failure.
     if (draft.text.includes('\0')) {
       return Promise.reject(new InvalidInputError('message must not contain the character U+0000'));
     }
-    return new Promise((resolve, reject) => this.writes.add({ draft, maxQueued, idempotency, resolve, reject }, signal));
+    return new Promise((resolve, reject) =>
+      this.writes.add({ draft, maxQueued, idempotency, resolve, reject }, signal),
+    );
   }
 
   override writeFault(): StorageFault | null {
@@ -183,21 +189,19 @@ export class PostgresMessageStore extends MessageStore {
   private async writeTogether(batch: PendingWrite[]): Promise<void> {
     let sent: PendingWrite[] = [];
     let appends: PendingAppend[] = [];
-    const result = await this.db.runWhenConnected<{ ids: AppendAnswer[] }>(
-      WRITE_BATCH,
-      () => {
-        sent = this.writes.sendable(batch);
-        if (sent.length === 0) return undefined;
-        appends = sent.filter((write): write is PendingAppend => 'draft' in write);
-        return [batchJson(sent, appends)];
-      },
-    );
+    const result = await this.db.runWhenConnected<{ ids: AppendAnswer[] }>(WRITE_BATCH, () => {
+      sent = this.writes.sendable(batch);
+      if (sent.length === 0) return undefined;
+      appends = sent.filter((write): write is PendingAppend => 'draft' in write);
+      return [batchJson(sent, appends)];
+    });
     if (result === undefined) return;
     const { ids } = result.rows[0];
     appends.forEach((write, index) => {
       const answer = ids[index];
       if (answer === 0) write.reject(new RecipientQueueFullError(write.maxQueued));
-      else if (typeof answer === 'number') write.resolve({ replayed: false, message: { ...write.draft, id: formatMessageId(answer) } });
+      else if (typeof answer === 'number')
+        write.resolve({ replayed: false, message: { ...write.draft, id: formatMessageId(answer) } });
       else if ('replay' in answer) write.resolve({ replayed: true, messageId: formatMessageId(answer.replay) });
       else write.reject(new IdempotencyKeyReusedError());
     });

@@ -114,7 +114,11 @@ export class SqliteMessageStore extends MessageStore {
     return promised(() => this.queued.get()?.queued ?? 0);
   }
 
-  appendOnce(draft: MessageDraft, maxQueued: number, { idempotency, signal }: AppendOptions = {}): Promise<AppendResult> {
+  appendOnce(
+    draft: MessageDraft,
+    maxQueued: number,
+    { idempotency, signal }: AppendOptions = {},
+  ): Promise<AppendResult> {
     // Inside the group's IMMEDIATE transaction: the checks and the inserts see one state, also
     // when several processes share the file. The checks come first, so a refusal writes nothing.
     return this.writes.run((): AppendResult => {
