@@ -48,9 +48,7 @@ describe('Idempotency-Key on POST /api/messages/send', () => {
     const first = await app.sendKeyed(key, bob.id, 'seen', alice.id);
     expect(first.body.delivery).toBe('delivered');
     expect((await tab.nextFrame()).id).toBe(first.body.message_id);
-    await expect
-      .poll(async () => (await app.sendKeyed(key, bob.id, 'seen', alice.id)).body.delivery)
-      .toBe('delivered');
+    await expect.poll(async () => (await app.sendKeyed(key, bob.id, 'seen', alice.id)).body.delivery).toBe('delivered');
   });
 
   it('answers 422 for the same key with another text or recipient, storing nothing', async () => {
@@ -109,7 +107,12 @@ describe('Idempotency-Key across two processes on the Redis bus and one SQLite f
   let a: ApiClient;
   let b: ApiClient;
   beforeAll(async () => {
-    const env = { DATA_DIR: dataDir, REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix(), ...TEST_RATE_LIMITS };
+    const env = {
+      DATA_DIR: dataDir,
+      REDIS_URL: SHARED_REDIS_URL,
+      REDIS_PREFIX: uniqueRedisPrefix(),
+      ...TEST_RATE_LIMITS,
+    };
     processes = await Promise.all([ServerProcess.start(env), ServerProcess.start(env)]);
     [a, b] = processes.map((process) => process.api);
   });
