@@ -1,13 +1,16 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CohoraClient } from '../../src/client/cohora-client.js';
+import { FullDiskPostgres } from '../support/full-disk-postgres.js';
 import { SHARED_REDIS_URL, uniqueRedisPrefix } from '../support/redis-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { TEST_RATE_LIMITS, TestApp } from '../support/test-app.js';
+import { TEST_RATE_LIMITS, TestApp, tempDataDir } from '../support/test-app.js';
 import { TestSchema } from '../support/test-schema.js';
 
 /** The send bound these tests run with, and what a send may take beyond it. */
@@ -130,60 +133,105 @@ describe('storage faults on PostgreSQL', () => {
   });
 });
 
-/**
- * cohora on SQLite with DATA_DIR on a 2 MiB tmpfs that the test fills and frees. Needs root
- * (mount), which CI has.
- */
-describe('a full disk under SQLite (needs root: mounts a tmpfs)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cohora-full-'));
+/** Fills the filesystem at `dir` to the last byte with one file, and returns its path. */
+function fill(dir: string): string {
+  const filler = join(dir, 'filler');
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  for (let size = chunk.length; size >= 1; size = Math.floor(size / 2)) {
+    for (;;) {
+      try {
+        writeFileSync(filler, chunk.subarray(0, size), { flag: 'a' });
+      } catch {
+        break;
+      }
+    }
+  }
+  return filler;
+}
+
+interface FullDiskLayout {
+  env: Record<string, string>;
+  /** DATA_DIR; removed by tearDown. */
+  dataDir: string;
+  /** The filesystem the test fills. */
+  disk: string;
+  /** How many stored messages have this text. */
+  stored(text: string): Promise<number>;
+  tearDown(): Promise<void> | void;
+}
+
+const FULL_DISK_LAYOUTS: Array<{ name: string; setUp: () => Promise<FullDiskLayout> }> = [
+  {
+    // DATA_DIR on a 2 MiB tmpfs: SQLite fails with SQLITE_FULL.
+    name: 'SQLite on a full tmpfs',
+    setUp: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cohora-full-'));
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir]);
+      const stored = (text: string) => {
+        const db = new Database(join(dir, 'cohora.sqlite'), { readonly: true, fileMustExist: true });
+        try {
+          return Promise.resolve(
+            (db.prepare('SELECT count(*) AS n FROM messages WHERE body = ?').get(text) as { n: number }).n,
+          );
+        } finally {
+          db.close();
+        }
+      };
+      const tearDown = () => {
+        execFileSync('umount', ['-l', dir]);
+        rmSync(dir, { recursive: true, force: true });
+      };
+      return Promise.resolve({ env: {}, dataDir: dir, disk: dir, stored, tearDown });
+    },
+  },
+  {
+    // A private PostgreSQL whose data directory is on a 64 MiB tmpfs: disk_full (53100).
+    name: 'PostgreSQL on a full tmpfs',
+    setUp: async () => {
+      const postgres = await FullDiskPostgres.start();
+      const pool = new pg.Pool({ connectionString: postgres.url, max: 1 });
+      const stored = async (text: string) =>
+        Number((await pool.query('SELECT count(*) AS n FROM messages WHERE body = $1', [text])).rows[0].n);
+      const dataDir = tempDataDir();
+      const tearDown = async () => {
+        await pool.end();
+        postgres.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      };
+      const env = { DATABASE_URL: postgres.url, REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix() };
+      return { env, dataDir, disk: postgres.dataDisk, stored, tearDown };
+    },
+  },
+];
+
+/** A full disk, then space freed: 507 meanwhile, never a 500, and exactly one copy after the retry. Needs root (mount). */
+describe.each(FULL_DISK_LAYOUTS)('a full disk: $name (needs root: mounts a tmpfs)', ({ setUp }) => {
+  let layout: FullDiskLayout;
   let app: TestApp;
   beforeAll(async () => {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir]);
-    app = await TestApp.start({ SEND_TIMEOUT_MS: String(SEND_TIMEOUT_MS), ...TEST_RATE_LIMITS }, dir);
+    layout = await setUp();
+    app = await TestApp.start(
+      { SEND_TIMEOUT_MS: String(SEND_TIMEOUT_MS), ...TEST_RATE_LIMITS, ...layout.env },
+      layout.dataDir,
+    );
   });
   afterAll(async () => {
     await app?.stop();
-    execFileSync('umount', ['-l', dir]);
-    rmSync(dir, { recursive: true, force: true });
+    await layout?.tearDown();
   });
-
-  const stored = (text: string): number => {
-    const db = new Database(join(dir, 'cohora.sqlite'), { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare('SELECT count(*) AS n FROM messages WHERE body = ?').get(text) as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  };
-
-  /** Fills the filesystem to the last byte with one file. */
-  const fill = (): string => {
-    const filler = join(dir, 'filler');
-    const chunk = Buffer.alloc(64 * 1024, 1);
-    for (let size = chunk.length; size >= 1; size = Math.floor(size / 2)) {
-      for (;;) {
-        try {
-          writeFileSync(filler, chunk.subarray(0, size), { flag: 'a' });
-        } catch {
-          break;
-        }
-      }
-    }
-    return filler;
-  };
 
   it('answers 507 and says so on /health while the disk is full, then stores once when space is freed', async () => {
     const [alice, bob] = [await app.createUser('FullA'), await app.createUser('FullB')];
-    const filler = fill();
+    const filler = fill(layout.disk);
     const answers: Array<{ status: number; text: string }> = [];
-    // A commit may still fit in space SQLite already holds; soon one does not.
-    for (let i = 0; i < 200 && !answers.some((a) => a.status === 507); i++) {
-      const text = `${i} ${'x'.repeat(4_000)}`;
+    // A commit may still fit in space the database already holds; soon one does not. Random
+    // text, which PostgreSQL cannot compress into the pages it has.
+    for (let i = 0; i < 500 && !answers.some((a) => a.status === 507); i++) {
+      const text = `${i} ${randomBytes(3_000).toString('base64')}`;
       answers.push({ status: (await app.sendKeyed(`full-${i}`, bob.id, text, alice.id)).status, text });
     }
     expect(answers.every((a) => a.status === 200 || a.status === 507)).toBe(true);
-    const refused = answers.filter((a) => a.status === 507);
-    expect(refused.length).toBeGreaterThan(0);
+    expect(answers.filter((a) => a.status === 507).length).toBeGreaterThan(0);
     const again = await app.sendKeyed('full-again', bob.id, 'while full', alice.id);
     expect(again.status).toBe(507);
     expect(again.body).toEqual({
@@ -204,8 +252,8 @@ describe('a full disk under SQLite (needs root: mounts a tmpfs)', () => {
       idempotencyKey: 'full-again',
     });
     expect(sent.message_id).toMatch(/^\d{16}$/);
-    expect(stored('while full')).toBe(1);
-    for (const { status, text } of answers) expect(stored(text)).toBe(status === 200 ? 1 : 0);
+    expect(await layout.stored('while full')).toBe(1);
+    for (const { status, text } of answers) expect(await layout.stored(text)).toBe(status === 200 ? 1 : 0);
     expect((await app.get('/health')).status).toBe(200);
     expectNoSlowAnswerAndNo500(attempts);
   });
