@@ -65,6 +65,7 @@ describe('client SDK against a running cohora', () => {
       status: 'success',
       details: `Message sent to recipient_id: ${bob.id}`,
       delivery: 'queued',
+      message_id: expect.stringMatching(/^\d{16}$/),
     });
   });
 
