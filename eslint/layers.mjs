@@ -20,6 +20,7 @@ const elements = [
   { type: 'feature', pattern: 'src/users' },
   { type: 'feature', pattern: 'src/messages' },
   { type: 'feature', pattern: 'src/health' },
+  { type: 'feature', pattern: 'src/idempotency' },
   { type: 'platform', pattern: 'src/config' },
   { type: 'platform', pattern: 'src/common' },
   { type: 'platform', pattern: 'src/logging' },

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { BusModule } from './bus/bus.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -25,6 +26,7 @@ import { UsersModule } from './users/users.module.js';
     RateLimitModule,
     UsersModule,
     MessagesModule,
+    IdempotencyModule,
     HealthModule,
   ],
 })

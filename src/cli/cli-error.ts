@@ -1,4 +1,4 @@
-import { CohoraHttpError, CohoraNetworkError } from '../client/client-errors.js';
+import { CohoraHttpError, CohoraNetworkError, MessageNotSentError } from '../client/client-errors.js';
 
 /** A failure the CLI explains in one line; `exitCode` 2 is a usage mistake, 1 anything else. */
 export class CliError extends Error {
@@ -19,6 +19,9 @@ export class UsageError extends CliError {
 
 /** One line for any error: the CLI never prints a stack trace. */
 export function describeError(error: unknown): string {
+  if (error instanceof MessageNotSentError) {
+    return `the message was NOT sent after ${error.attempts} tries (${describeError(error.lastError)}); try again later`;
+  }
   if (error instanceof CohoraNetworkError) {
     return `could not reach the cohora server at ${error.url}: is it running? (start it with npm start, or pass --server URL)`;
   }

@@ -1,9 +1,15 @@
 // cohora's SDK for browsers (`cohora/client` under the browser condition): what runs anywhere, plus a
 // history kept in localStorage. Code in this repository imports the files it means instead.
 export { Backoff, type BackoffOptions } from './backoff.js';
-export { CohoraHttpError, CohoraNetworkError } from './client-errors.js';
+export { CohoraHttpError, CohoraNetworkError, MessageNotSentError } from './client-errors.js';
 export type { Clock } from './clock.js';
-export { CohoraClient, type CohoraClientOptions, type SendMessageInput } from './cohora-client.js';
+export {
+  CohoraClient,
+  type CohoraClientOptions,
+  newIdempotencyKey,
+  type SendMessageInput,
+  type SendRetryOptions,
+} from './cohora-client.js';
 export {
   CohoraConnection,
   type ConnectionEvents,

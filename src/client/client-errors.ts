@@ -30,3 +30,20 @@ function describeCause(cause: unknown): string {
   if (typeof inner?.message === 'string' && inner.message !== '') return ` (${inner.message})`;
   return '';
 }
+
+/**
+ * A send that kept failing for reasons that may pass (no answer, 503, 504, a key in flight)
+ * until the attempts ran out: the message was not sent. Sending it again with the same
+ * `idempotencyKey` can never store it twice.
+ */
+export class MessageNotSentError extends Error {
+  override name = 'MessageNotSentError';
+  constructor(
+    readonly idempotencyKey: string,
+    readonly attempts: number,
+    /** The last failure: a CohoraNetworkError or a CohoraHttpError. */
+    readonly lastError: Error,
+  ) {
+    super(`the message was not sent (${attempts} attempts; last: ${lastError.message})`, { cause: lastError });
+  }
+}

@@ -1,4 +1,6 @@
-import { CohoraHttpError, CohoraNetworkError } from './client-errors.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { CohoraHttpError, CohoraNetworkError, MessageNotSentError } from './client-errors.js';
+import { type Clock, systemClock } from './clock.js';
 import type {
   CreateUserResponse,
   ErrorBody,
@@ -15,13 +17,28 @@ export interface CohoraClientOptions {
   token?: string;
   /** Defaults to the global `fetch` (Node 20 and every browser have one). */
   fetch?: typeof fetch;
+  /** How sendMessage retries; see SendRetryOptions. */
+  sendRetry?: SendRetryOptions;
 }
+
+export interface SendRetryOptions {
+  /** Tries in all, the first included (default 5). */
+  attempts?: number;
+  /** Jittered delays between tries (default: up to 250 ms, doubling, at most 4 s). */
+  backoff?: BackoffOptions;
+  clock?: Clock;
+}
+
+/** Answers after which the same send may simply be tried again: not stored (503), unknown (504), in flight (409). */
+const RETRYABLE_STATUSES = new Set([409, 503, 504]);
 
 export interface SendMessageInput {
   recipientId: string;
   message: string;
   /** Who sends; without it the message arrives as from `anonymous`. */
   senderId?: string;
+  /** One per message, kept across its retries; made up when not given. */
+  idempotencyKey?: string;
 }
 
 /**
@@ -32,8 +49,14 @@ export class CohoraClient {
   readonly server: ServerUrl;
   private readonly token?: string;
   private readonly fetch: typeof fetch;
+  private readonly sendRetry: Required<SendRetryOptions>;
 
   constructor(options: CohoraClientOptions) {
+    this.sendRetry = {
+      attempts: options.sendRetry?.attempts ?? 5,
+      backoff: options.sendRetry?.backoff ?? { baseMs: 250, capMs: 4_000 },
+      clock: options.sendRetry?.clock ?? systemClock,
+    };
     this.server = typeof options.server === 'string' ? new ServerUrl(options.server) : options.server;
     this.token = options.token;
     // Called unbound: browsers refuse `fetch` invoked with another object as `this`.
@@ -52,16 +75,45 @@ export class CohoraClient {
     return new Map(Object.entries(users));
   }
 
-  /** 404 when the recipient does not exist, 401 when the sender does not. */
-  sendMessage({ recipientId, message, senderId }: SendMessageInput): Promise<SendMessageResponse> {
+  /**
+   * Sends with an Idempotency-Key, so that retrying can never store the message twice. No
+   * answer, a 503, a 504 or a 409 (the key still in flight) is retried with jittered backoff,
+   * up to the configured attempts; then MessageNotSentError. Any other refusal throws its
+   * CohoraHttpError at once: 404 when the recipient does not exist, 401 when the sender does not.
+   */
+  async sendMessage({
+    recipientId,
+    message,
+    senderId,
+    idempotencyKey,
+  }: SendMessageInput): Promise<SendMessageResponse> {
     const body: SendMessageRequest = { recipient_id: recipientId, message };
     if (senderId !== undefined) body.sender_id = senderId;
-    return this.request<SendMessageResponse>('POST', 'api/messages/send', body);
+    const key = idempotencyKey ?? newIdempotencyKey();
+    const { attempts, backoff: backoffOptions, clock } = this.sendRetry;
+    const backoff = new Backoff(backoffOptions);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.request<SendMessageResponse>('POST', 'api/messages/send', body, { 'idempotency-key': key });
+      } catch (error) {
+        const retryable =
+          error instanceof CohoraNetworkError ||
+          (error instanceof CohoraHttpError && RETRYABLE_STATUSES.has(error.status));
+        if (!retryable) throw error;
+        if (attempt >= attempts) throw new MessageNotSentError(key, attempt, error);
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, backoff.next()));
+      }
+    }
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  private async request<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<T> {
     const url = this.server.http(path);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
     let response: Response;
@@ -88,6 +140,12 @@ export class CohoraClient {
     }
     return parsed as T;
   }
+}
+
+/** 32 random hex digits; getRandomValues, unlike randomUUID, also works on a page served over plain http. */
+export function newIdempotencyKey(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 function parseJson(text: string): unknown {

@@ -1,3 +1,4 @@
+import type { StorageFault } from '../ports/message.store.js';
 /**
  * Errors that services throw for a client's mistake or a known condition. Each names its
  * HTTP status once, here; HttpErrorFilter turns them into Nest's error shape.
@@ -73,14 +74,68 @@ export class RecipientQueueFullError extends DomainError {
 }
 
 /**
- * The database could not be reached or did not answer in time. The request was not carried out
- * (at worst its commit went through unconfirmed), so the client may simply retry it.
+ * The request surely did not reach storage: no connection could be had, the statement was
+ * refused or cancelled before it committed, or the send's time ran out while its write was
+ * still queued in this process (it was then withdrawn). A retry is safe.
  */
 export class StoreUnavailableError extends DomainError {
   readonly status = 503;
   override readonly retryAfterSeconds = 1;
   constructor(options?: ErrorOptions) {
-    super('Storage is unavailable; try again', options);
+    super('Storage is unavailable; nothing was stored; try again', options);
+  }
+}
+
+/**
+ * The write was sent to storage and no answer came (the link failed, or the send's time ran
+ * out after sending): it may or may not have committed. A retry with the same
+ * Idempotency-Key resolves it without a second copy.
+ */
+export class OutcomeUnknownError extends DomainError {
+  readonly status = 504;
+  constructor(options?: ErrorOptions) {
+    super('Storage did not confirm in time: the outcome is unknown; retry with the same Idempotency-Key', options);
+  }
+}
+
+/** Storage refused the write for lack of space or because it is read-only. Nothing was stored. */
+export class InsufficientStorageError extends DomainError {
+  readonly status = 507;
+  constructor(
+    readonly fault: StorageFault,
+    options?: ErrorOptions,
+  ) {
+    super(
+      fault === 'full'
+        ? 'Storage is full: nothing was stored; try again later'
+        : 'Storage is read-only: nothing was stored; try again later',
+      options,
+    );
+  }
+}
+
+/** The Idempotency-Key header is not 1-255 printable ASCII characters. */
+export class InvalidIdempotencyKeyError extends DomainError {
+  readonly status = 400;
+  constructor() {
+    super('Idempotency-Key must be 1 to 255 printable ASCII characters');
+  }
+}
+
+/** A send with this Idempotency-Key is still being carried out; its outcome decides. */
+export class IdempotencyKeyInFlightError extends DomainError {
+  readonly status = 409;
+  override readonly retryAfterSeconds = 1;
+  constructor() {
+    super('A send with this Idempotency-Key is still in progress; retry shortly');
+  }
+}
+
+/** The Idempotency-Key was used, within 24 h, for a send with another recipient or text. */
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly status = 422;
+  constructor() {
+    super('This Idempotency-Key was already used for a different message');
   }
 }
 

@@ -21,6 +21,7 @@ describe(AppConfig.name, () => {
       maxQueuedPerUser: 10_000,
       retentionMs: 86_400_000,
       pruneIntervalMs: 60_000,
+      sendTimeoutMs: 3_000,
     });
     expect(config.ws).toEqual({
       authTimeoutMs: 10_000,

@@ -37,7 +37,14 @@ export class AppConfig {
     trustProxy: boolean | number | string[];
   };
   readonly storage: StorageConfig;
-  readonly messages: { maxLength: number; maxQueuedPerUser: number; retentionMs: number; pruneIntervalMs: number };
+  readonly messages: {
+    maxLength: number;
+    maxQueuedPerUser: number;
+    retentionMs: number;
+    pruneIntervalMs: number;
+    /** The bound on every send's wait for storage (SEND_TIMEOUT_MS). */
+    sendTimeoutMs: number;
+  };
   readonly ws: {
     authTimeoutMs: number;
     heartbeatIntervalMs: number;
@@ -84,6 +91,7 @@ export class AppConfig {
       maxQueuedPerUser: env.MAX_QUEUED_PER_USER,
       retentionMs: env.HISTORY_RETENTION,
       pruneIntervalMs: env.PRUNE_INTERVAL,
+      sendTimeoutMs: env.SEND_TIMEOUT_MS,
     };
     this.ws = {
       authTimeoutMs: env.AUTH_TIMEOUT_MS,

@@ -102,6 +102,13 @@ export class Environment {
   @Min(1_000)
   PRUNE_INTERVAL = 60_000;
 
+  /** The longest a send waits for storage before it answers 503 (not stored) or 504 (outcome unknown). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  SEND_TIMEOUT_MS = 3_000;
+
   @Transform(toInt)
   @IsInt()
   @Min(100)

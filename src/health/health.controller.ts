@@ -26,10 +26,11 @@ export class HealthController {
   )
   @HealthCheck()
   @ApiOperation({
-    summary: '200 while the database answers, 503 otherwise',
+    summary: '200 while the database answers and takes writes, 503 otherwise',
     description:
       '`bus.connected` says whether pushes reach the other processes right now. A bus outage does not ' +
-      'make the process unhealthy: sends are still stored, and pushes catch up when the bus is back.',
+      'make the process unhealthy: sends are still stored, and pushes catch up when the bus is back. ' +
+      '`storage.fault` is `full` or `read-only` while the last write was refused for that (sends answer 507).',
   })
   async check() {
     try {
@@ -44,6 +45,11 @@ export class HealthController {
   private report() {
     return this.health.check([
       () => this.indicators.check('bus').up({ connected: this.bus.connected() }),
+      () => {
+        const fault = this.messages.writeFault();
+        const storage = this.indicators.check('storage');
+        return fault === null ? storage.up({ writable: true }) : storage.down({ writable: false, fault });
+      },
       () =>
         this.indicators
           .check('database')

@@ -5,9 +5,12 @@ import {
   SenderMismatchError,
   UnknownSenderError,
 } from '../common/domain-errors.js';
+import { beforeDeadline } from '../common/deadline.js';
 import { AppConfig } from '../config/app-config.js';
+import { idempotencyClaim } from '../idempotency/idempotency-key.js';
+import { InFlightKeys } from '../idempotency/in-flight-keys.js';
 import { Metrics } from '../metrics/metrics.js';
-import { MessageStore, type StoredMessage } from '../ports/message.store.js';
+import { type AppendResult, type IdempotencyClaim, type MessageDraft, MessageStore } from '../ports/message.store.js';
 import type { User } from '../ports/user.store.js';
 import { UsersService } from '../users/users.service.js';
 import type { Delivery } from './dto/send-result.dto.js';
@@ -22,11 +25,15 @@ export interface SendRequest {
   senderId?: string | null;
   /** AUTH_MODE=token: the user the bearer token names, who is then the sender. */
   authenticatedSender?: User;
+  /** The Idempotency-Key header, already checked for its form. */
+  idempotencyKey?: string;
 }
 
 export interface SendOutcome {
-  message: StoredMessage;
+  messageId: string;
   delivery: Delivery;
+  /** True when the key named an earlier send: its answer again, nothing stored. */
+  replayed: boolean;
 }
 
 @Injectable()
@@ -39,38 +46,61 @@ export class MessagesService {
     private readonly metrics: Metrics,
   ) {}
 
+  private readonly inFlight = new InFlightKeys();
+
   /**
    * Stores a message, then pushes it. It is durable before anyone hears of it: a crash after
-   * the store leaves it queued, never lost.
+   * the store leaves it queued, never lost. Storage gets SEND_TIMEOUT_MS: past it the send
+   * answers 503 if its write never left this process (it is withdrawn), 504 if it did.
    */
-  async send({ recipientId, text, senderId, authenticatedSender }: SendRequest): Promise<SendOutcome> {
-    this.checkText(text);
+  async send(request: SendRequest): Promise<SendOutcome> {
+    const signal = AbortSignal.timeout(this.config.messages.sendTimeoutMs);
+    this.checkText(request.text);
+    const { recipientId, text, senderId, authenticatedSender, idempotencyKey } = request;
     const sender = authenticatedSender
       ? this.provenSender(authenticatedSender, senderId)
       : senderId == null
         ? null
-        : await this.users.findById(senderId);
+        : await beforeDeadline(this.users.findById(senderId), signal);
     if (sender === undefined) throw new UnknownSenderError(senderId!);
-    const recipient = await this.users.findById(recipientId);
+    const recipient = await beforeDeadline(this.users.findById(recipientId), signal);
     if (!recipient) throw new RecipientNotFoundError(recipientId);
 
+    const draft = {
+      recipientId: recipient.id,
+      senderId: sender?.id ?? null,
+      senderName: sender?.name ?? ANONYMOUS,
+      text,
+      sentAt: new Date(),
+    };
+    if (idempotencyKey === undefined) return this.storeAndPush(draft, undefined, signal);
+    const claim = idempotencyClaim(idempotencyKey, draft.senderId, draft.recipientId, text);
+    return this.inFlight.hold(claim, () => this.storeAndPush(draft, claim, signal));
+  }
+
+  private async storeAndPush(
+    draft: MessageDraft,
+    idempotency: IdempotencyClaim | undefined,
+    signal: AbortSignal,
+  ): Promise<SendOutcome> {
     const appending = performance.now();
-    const message = await this.store.append(
-      {
-        recipientId: recipient.id,
-        senderId: sender?.id ?? null,
-        senderName: sender?.name ?? ANONYMOUS,
-        text,
-        sentAt: new Date(),
-      },
-      this.config.messages.maxQueuedPerUser,
-    );
+    const result: AppendResult = await this.store.appendOnce(draft, this.config.messages.maxQueuedPerUser, {
+      idempotency,
+      signal,
+    });
     const publishing = performance.now();
     this.metrics.appendLatency.observe((publishing - appending) / 1_000);
-    const pushed = await this.gateway.push(message);
+    if (result.replayed) {
+      this.metrics.replayed.inc();
+      // The first answer's delivery, as well as it can be told now: from the recipient's cursor.
+      const through = await beforeDeadline(this.store.deliveredThrough(draft.recipientId), signal).catch(() => null);
+      const delivery = through !== null && through >= result.messageId ? 'delivered' : 'queued';
+      return { messageId: result.messageId, delivery, replayed: true };
+    }
+    const pushed = await this.gateway.push(result.message);
     this.metrics.busLatency.observe(Metrics.since(publishing));
     (pushed ? this.metrics.delivered : this.metrics.queued).inc();
-    return { message, delivery: pushed ? 'delivered' : 'queued' };
+    return { messageId: result.message.id, delivery: pushed ? 'delivered' : 'queued', replayed: false };
   }
 
   /** The token's user sends; a sender_id, if given, must name them. */

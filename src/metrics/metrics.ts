@@ -36,7 +36,9 @@ export class Metrics {
 
   readonly sends = new Counter({
     name: 'cohora_sends_total',
-    help: 'POST /api/messages/send by outcome: delivered, queued, or the HTTP status of a refusal',
+    help:
+      'POST /api/messages/send by outcome: delivered, queued, replayed (an Idempotency-Key repeat), or the HTTP ' +
+      'status of a refusal (503 not stored, 504 outcome unknown, 507 storage full or read-only, 409, 422, ...)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -66,6 +68,7 @@ export class Metrics {
   /** Children bound once: the hot path skips the label lookup. */
   readonly delivered = this.sends.labels({ outcome: 'delivered' });
   readonly queued = this.sends.labels({ outcome: 'queued' });
+  readonly replayed = this.sends.labels({ outcome: 'replayed' });
   readonly appendLatency = this.storeLatency.labels({ operation: 'append' });
   readonly readLatency = this.storeLatency.labels({ operation: 'read' });
 

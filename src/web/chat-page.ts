@@ -1,5 +1,5 @@
-import { CohoraHttpError, CohoraNetworkError } from '../client/client-errors.js';
-import { CohoraClient } from '../client/cohora-client.js';
+import { CohoraHttpError, CohoraNetworkError, MessageNotSentError } from '../client/client-errors.js';
+import { CohoraClient, newIdempotencyKey, type SendMessageInput } from '../client/cohora-client.js';
 import { CohoraConnection, type ConnectionState } from '../client/cohora-connection.js';
 import { type HistoryEntry, outgoingEntry, peerIdOf, withServerId } from '../client/history.store.js';
 import { CloseCode } from '../protocol/close-codes.js';
@@ -7,7 +7,7 @@ import { ServerUrl } from '../client/server-url.js';
 import { nameKey } from '../client/user-lookup.js';
 import { WebStorageHistoryStore } from '../client/web-storage-history.store.js';
 import { byId, element } from './dom.js';
-import { messageItem } from './message-item.js';
+import { messageItem, showSendState } from './message-item.js';
 import {
   historyKey,
   openPeerKey,
@@ -338,17 +338,29 @@ export class ChatPage {
     if (!me || !peer || peer.id === null || text.trim() === '') return;
     const to = { id: peer.id, name: peer.name };
     const entry = outgoingEntry(me, to, text);
-    const item = messageItem(entry, { pending: true });
+    const item = messageItem(entry);
     this.appendMessage(item);
     v.messageInput.value = '';
     v.sendError.textContent = '';
+    // One key per message, kept across every retry (the SDK's and the Retry button's): it is stored once.
+    await this.deliver(item, entry, {
+      recipientId: to.id,
+      message: text,
+      senderId: me.id,
+      idempotencyKey: newIdempotencyKey(),
+    });
+  }
+
+  /** Sends one message, showing it as sending, then sent or not sent (with a Retry). */
+  private async deliver(item: HTMLLIElement, entry: HistoryEntry, input: Required<SendMessageInput>): Promise<void> {
+    const v = this.view;
+    showSendState(item, 'sending');
     let sent: HistoryEntry;
     try {
-      const { message_id } = await this.api.sendMessage({ recipientId: to.id, message: text, senderId: me.id });
+      const { message_id } = await this.api.sendMessage(input);
       sent = withServerId(entry, message_id);
     } catch (error) {
-      item.remove();
-      if (v.messageInput.value === '') v.messageInput.value = text;
+      showSendState(item, 'not-sent', () => void this.deliver(item, entry, input));
       v.sendError.textContent = `Not sent: ${explain(error)}`;
       return;
     }
@@ -358,7 +370,7 @@ export class ChatPage {
       return;
     }
     item.dataset.id = sent.id;
-    item.classList.remove('pending');
+    showSendState(item, 'sent');
     this.entries.push(sent);
     try {
       await this.history?.append(sent);
@@ -388,6 +400,7 @@ export class ChatPage {
 }
 
 function explain(error: unknown): string {
+  if (error instanceof MessageNotSentError) return `${explain(error.lastError)} Press Retry to try again.`;
   if (error instanceof CohoraNetworkError) return 'cannot reach the cohora server. Is it running?';
   if (error instanceof CohoraHttpError) return `${error.message}.`;
   return error instanceof Error ? error.message : String(error);

@@ -1,6 +1,29 @@
 import type { HistoryEntry } from '../client/history.store.js';
 import { element } from './dom.js';
 
+/** Where an outgoing message stands: being sent (and retried), stored, or given up on. */
+export type SendState = 'sending' | 'sent' | 'not-sent';
+
+const SEND_STATE_TEXT: Record<SendState, string> = { sending: 'sending…', sent: 'sent', 'not-sent': 'not sent' };
+
+/** Shows `state` on an outgoing message's item; `retry`, for not-sent, puts a Retry button beside it. */
+export function showSendState(item: HTMLLIElement, state: SendState, retry?: () => void): void {
+  item.classList.toggle('pending', state === 'sending');
+  item.classList.toggle('not-sent', state === 'not-sent');
+  item.dataset.sendState = state;
+  let badge = item.querySelector<HTMLElement>('.send-state');
+  if (!badge) {
+    badge = element('span', { className: 'send-state' });
+    item.querySelector('.meta')?.append(badge);
+  }
+  badge.replaceChildren(SEND_STATE_TEXT[state]);
+  if (state === 'not-sent' && retry) {
+    const button = element('button', { className: 'retry', text: 'Retry', attributes: { type: 'button' } });
+    button.addEventListener('click', retry, { once: true });
+    badge.append(' ', button);
+  }
+}
+
 /** One message as a list item: sender, time, text. Text only, never HTML. */
 export function messageItem(entry: HistoryEntry, options: { pending?: boolean } = {}): HTMLLIElement {
   const sentAt = new Date(entry.sent_at);

@@ -1,6 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { RecipientQueueFullError } from '../../src/common/domain-errors.js';
-import type { MessageDraft, MessageStore } from '../../src/ports/message.store.js';
+import {
+  IdempotencyKeyReusedError,
+  RecipientQueueFullError,
+  StoreUnavailableError,
+} from '../../src/common/domain-errors.js';
+import {
+  IDEMPOTENCY_WINDOW_MS,
+  type IdempotencyClaim,
+  type MessageDraft,
+  type MessageStore,
+} from '../../src/ports/message.store.js';
 
 /** What every MessageStore adapter, and the fake, must do. `open` gives an empty store. */
 export function messageStoreContract(adapter: string, open: () => Promise<MessageStore>): void {
@@ -121,6 +130,71 @@ export function messageStoreContract(adapter: string, open: () => Promise<Messag
       expect(await store.queuedCount()).toBe(4);
       await store.markDelivered(new Map([['bob', bobs[1].id]]));
       expect(await store.queuedCount()).toBe(2);
+    });
+
+    const claim = (key: string, fingerprint = 'f1', scope = 'alice'): IdempotencyClaim => ({ scope, key, fingerprint });
+
+    it('stores a keyed message once, and answers a repeat of its key with the first id', async () => {
+      const first = await store.appendOnce(draft('bob', 'once'), 10, { idempotency: claim('k1') });
+      expect(first.replayed).toBe(false);
+      const firstId = first.replayed ? '' : first.message.id;
+      const again = await store.appendOnce(draft('bob', 'once'), 10, { idempotency: claim('k1') });
+      expect(again).toEqual({ replayed: true, messageId: firstId });
+      expect(texts(await store.listAfter('bob', null, 10))).toEqual(['once']);
+    });
+
+    it('refuses a key reused with another body, storing nothing', async () => {
+      await store.appendOnce(draft('bob', 'first'), 10, { idempotency: claim('k1', 'f1') });
+      await expect(
+        store.appendOnce(draft('bob', 'second'), 10, { idempotency: claim('k1', 'f2') }),
+      ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+      expect(texts(await store.listAfter('bob', null, 10))).toEqual(['first']);
+    });
+
+    it('keeps keys apart by scope: the same key from another sender is a new message', async () => {
+      await store.appendOnce(draft('bob', 'a'), 10, { idempotency: claim('k1', 'f1', 'alice') });
+      const other = await store.appendOnce(draft('bob', 'a'), 10, { idempotency: claim('k1', 'f1', 'carol') });
+      expect(other.replayed).toBe(false);
+      expect(texts(await store.listAfter('bob', null, 10))).toEqual(['a', 'a']);
+    });
+
+    it('remembers no key for a refused append, so its retry is judged afresh', async () => {
+      await store.append(draft('bob', 'fills'), 1);
+      await expect(store.appendOnce(draft('bob', 'refused'), 1, { idempotency: claim('k1') })).rejects.toBeInstanceOf(
+        RecipientQueueFullError,
+      );
+      const retried = await store.appendOnce(draft('bob', 'refused'), 2, { idempotency: claim('k1') });
+      expect(retried.replayed).toBe(false);
+    });
+
+    it('stores one of two concurrent appends with one key and replays it to the other', async () => {
+      const results = await Promise.all([
+        store.appendOnce(draft('bob', 'twice'), 10, { idempotency: claim('k1') }),
+        store.appendOnce(draft('bob', 'twice'), 10, { idempotency: claim('k1') }),
+      ]);
+      expect(results.map((r) => r.replayed).sort()).toEqual([false, true]);
+      expect(texts(await store.listAfter('bob', null, 10))).toEqual(['twice']);
+    });
+
+    it('forgets a key after the window, and prunes keys made before a time', async () => {
+      const old = new Date(Date.now() - IDEMPOTENCY_WINDOW_MS - 60_000);
+      await store.appendOnce(draft('bob', 'old', old), 10, { idempotency: claim('old') });
+      await store.appendOnce(draft('bob', 'recent'), 10, { idempotency: claim('recent') });
+      // Past the window, a key is free again even before the pruner reaches it.
+      expect((await store.appendOnce(draft('bob', 'new'), 10, { idempotency: claim('old', 'f9') })).replayed).toBe(
+        false,
+      );
+      expect(await store.pruneIdempotencyKeys(new Date(Date.now() - 3_600_000))).toBe(0);
+      expect(await store.pruneIdempotencyKeys(new Date(Date.now() + 1_000))).toBe(2);
+      expect(
+        (await store.appendOnce(draft('bob', 'recent again'), 10, { idempotency: claim('recent', 'f9') })).replayed,
+      ).toBe(false);
+    });
+
+    it('withdraws an append whose signal is already aborted, storing nothing', async () => {
+      const signal = AbortSignal.abort();
+      await expect(store.append(draft('bob', 'late'), 10, signal)).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(await store.listAfter('bob', null, 10)).toEqual([]);
     });
 
     it('answers a ping', async () => {

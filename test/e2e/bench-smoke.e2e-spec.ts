@@ -4,7 +4,10 @@ import { runBench, SCENARIOS, type BenchRun } from '../../bench/run.mjs';
 const AGAINST_BASELINES = ['connections', 'drain', 'latency', 'scale', 'throughput'];
 const BASELINES = ['bare', 'floor'];
 /** Scenarios that also run cohora in its default configuration (and, for throughput, each change alone). */
-const VARIANTS: Record<string, string[]> = { latency: ['cohora-defaults'], throughput: ['cohora-defaults', 'cohora-info', 'cohora-limits'] };
+const VARIANTS: Record<string, string[]> = {
+  latency: ['cohora-defaults'],
+  throughput: ['cohora-defaults', 'cohora-info', 'cohora-limits'],
+};
 const SCALE_OUT = { cluster: ['workers-1', 'workers-2'], store: ['postgres', 'sqlite'] };
 
 /** What the bench states for cohora whatever cohora's defaults are: no 429 for a load generator, no request log. */
@@ -22,10 +25,15 @@ describe('npm run bench (smoke)', () => {
     const summary = await runBench({ mode: 'smoke', scenarios: AGAINST_BASELINES, quiet: true });
     expect(Object.keys(summary.scenarios).sort()).toEqual(AGAINST_BASELINES);
     for (const [name, { runs, metrics }] of Object.entries(summary.scenarios)) {
-      expect(runs.map((run) => run.kind).sort(), name).toEqual(['cohora', ...(VARIANTS[name] ?? []), ...BASELINES].sort());
+      expect(runs.map((run) => run.kind).sort(), name).toEqual(
+        ['cohora', ...(VARIANTS[name] ?? []), ...BASELINES].sort(),
+      );
       for (const run of runs) expect(run.correctness, `${name} on ${run.kind}`).toMatchObject({ ok: true });
       // Every metric is given as cohora over each baseline.
-      for (const metric of metrics) expect(Object.keys(metric.ratios), `${name} ${metric.key}`).toEqual(expect.arrayContaining(['cohora/floor', 'cohora/bare']));
+      for (const metric of metrics)
+        expect(Object.keys(metric.ratios), `${name} ${metric.key}`).toEqual(
+          expect.arrayContaining(['cohora/floor', 'cohora/bare']),
+        );
     }
     const { throughput, latency } = summary.scenarios;
     const perCpu = throughput.metrics.find((metric) => metric.key === 'msgsPerCpuSec')!;
@@ -34,13 +42,19 @@ describe('npm run bench (smoke)', () => {
     expect(perCpu.verdicts.map((v) => v.target)).toEqual(['cohora / floor ≥ 0.9']);
     // The server's own event-loop delay was read over the window, on every server kind.
     const loopDelay = latency.metrics.find((metric) => metric.key.startsWith('loopDelayMaxMs@'))!;
-    for (const kind of ['cohora', 'floor', 'bare']) expect(Number.isFinite(loopDelay.values[kind].median), kind).toBe(true);
+    for (const kind of ['cohora', 'floor', 'bare'])
+      expect(Number.isFinite(loopDelay.values[kind].median), kind).toBe(true);
 
     const runs: BenchRun[] = Object.values(summary.scenarios).flatMap((scenario) => scenario.runs);
-    for (const run of runs.filter((r) => r.kind === 'cohora')) expect(run.config, run.name).toMatchObject({ ...BENCH_CONFIG, RATE_LIMIT_WS_FRAMES: 'off' });
+    for (const run of runs.filter((r) => r.kind === 'cohora'))
+      expect(run.config, run.name).toMatchObject({ ...BENCH_CONFIG, RATE_LIMIT_WS_FRAMES: 'off' });
     // The default configuration logs a line per request and checks every rate limit, the frame limit at cohora's own default.
     const defaults = throughput.runs.find((run) => run.kind === 'cohora-defaults')!;
-    expect(defaults.config).toMatchObject({ LOG_LEVEL: 'info', RATE_LIMIT_CREATE: expect.stringMatching(/^\d+\//), RATE_LIMIT_SEND: expect.stringMatching(/^\d+\//) });
+    expect(defaults.config).toMatchObject({
+      LOG_LEVEL: 'info',
+      RATE_LIMIT_CREATE: expect.stringMatching(/^\d+\//),
+      RATE_LIMIT_SEND: expect.stringMatching(/^\d+\//),
+    });
     expect(defaults.config).not.toHaveProperty('RATE_LIMIT_WS_FRAMES');
     // Its request log lines are not counted as problems; a bench configuration run logs nothing at all.
     expect(defaults.serverLogLines).toBe(0);

@@ -145,6 +145,44 @@ describe('chat page in a real browser', () => {
     await first.context.close();
     await second.context.close();
   });
+
+  // Last: it stops and restarts the server, which the browser reports as console errors.
+  it('shows each message as sending, sent or not sent, and a Retry that sends it once', async () => {
+    const grace = await visitor({ width: 1100, height: 720 });
+    const heidi = await visitor({ width: 1100, height: 720 });
+    await join(grace.page, 'Grace');
+    await join(heidi.page, 'Heidi');
+    await grace.page.getByRole('button', { name: 'Refresh' }).click();
+    await grace.page.getByRole('button', { name: 'Heidi', exact: true }).click();
+    const input = grace.page.getByLabel('Message to Heidi');
+    const inState = (state: string) => texts(grace.page.locator(`#messages [data-send-state="${state}"] .text`));
+    await input.fill('while up');
+    await input.press('Enter');
+    await inState('sent').toEqual(['while up']);
+
+    const { port, dataDir } = app;
+    await app.stop();
+    await input.fill('while down');
+    await input.press('Enter');
+    await inState('sending').toEqual(['while down']);
+    // The SDK retries for a few seconds, then gives up and says so.
+    await expect
+      .poll(() => grace.page.locator('#messages [data-send-state="not-sent"] .text').allInnerTexts(), {
+        timeout: 20_000,
+      })
+      .toEqual(['while down']);
+    await text(grace.page.locator('#send-error')).toContain('Not sent');
+
+    app = await TestApp.start({}, dataDir, port);
+    await grace.page.getByRole('button', { name: 'Retry' }).click();
+    await expect
+      .poll(() => grace.page.locator('#messages [data-send-state="sent"] .text').allInnerTexts(), { timeout: 20_000 })
+      .toEqual(['while up', 'while down']);
+    await heidi.page.reload();
+    await heidi.page.getByRole('button', { name: /^Grace/ }).click();
+    await texts(heidi.page.locator('#messages .message .text')).toEqual(['while up', 'while down']);
+    problems.splice(0);
+  });
 });
 
 describe('chat page files', () => {

@@ -50,7 +50,24 @@ describe('operations', () => {
     // Every status each route can answer (test/e2e/openapi.e2e-spec.ts checks the rest of the document).
     const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses).sort();
     expect(statuses('/api/messages/send', 'post')).toEqual(
-      ['200', '400', '401', '403', '404', '408', '413', '415', '429', '431', '500', '503'].sort(),
+      [
+        '200',
+        '400',
+        '401',
+        '403',
+        '404',
+        '408',
+        '409',
+        '413',
+        '415',
+        '422',
+        '429',
+        '431',
+        '500',
+        '503',
+        '504',
+        '507',
+      ].sort(),
     );
     expect(statuses('/api/users/create', 'post')).toEqual(
       ['201', '400', '403', '408', '409', '413', '415', '429', '431', '500', '503'].sort(),

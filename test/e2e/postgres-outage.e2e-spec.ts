@@ -7,7 +7,11 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 import { TestApp, tempDataDir } from '../support/test-app.js';
 import { TestSchema } from '../support/test-schema.js';
 
-const UNAVAILABLE = { statusCode: 503, message: 'Storage is unavailable; try again', error: 'Service Unavailable' };
+const UNAVAILABLE = {
+  statusCode: 503,
+  message: 'Storage is unavailable; nothing was stored; try again',
+  error: 'Service Unavailable',
+};
 
 /**
  * cohora on PostgreSQL reached through a proxy the test controls, so the database can vanish
@@ -67,14 +71,16 @@ describe('PostgreSQL outages', () => {
     expect(await schema.query('SELECT body FROM messages')).toEqual([{ body: 'after the outage' }]);
   });
 
-  it('answers 503 within seconds when PostgreSQL stops answering, and recovers when it answers again', async () => {
+  it('answers 503 or 504 within the send bound when PostgreSQL stops answering, and recovers when it answers again', async () => {
     const dave = await app.createUser('Dave');
     proxy.stall();
     const started = Date.now();
     const [send, health] = await Promise.all([app.send(dave.id, 'stalled'), app.get('/health')]);
-    expectUnavailable(send);
+    // 504 if the statement left on an open connection, 503 if it never could (see storage-faults).
+    expect([503, 504]).toContain(send.status);
     expect(health.status).toBe(503);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // SEND_TIMEOUT_MS is 3 s by default.
+    expect(Date.now() - started).toBeLessThan(5_000);
 
     proxy.restore();
     await expect.poll(async () => (await app.send(dave.id, 'flowing again')).status, { timeout: 10_000 }).toBe(200);

@@ -67,6 +67,16 @@ export class ApiClient {
     return this.post('/api/messages/send', { recipient_id: recipientId, message, sender_id: senderId });
   }
 
+  /** Sends with an Idempotency-Key header. */
+  sendKeyed(key: string, recipientId: string, message: string, senderId?: string): Promise<HttpResult> {
+    return this.request(
+      'POST',
+      '/api/messages/send',
+      { recipient_id: recipientId, message, sender_id: senderId },
+      { 'idempotency-key': key },
+    );
+  }
+
   /** Opens a socket without authenticating. */
   async open(options?: WebSocket.ClientOptions): Promise<WsClient> {
     const client = await WsClient.open(this.wsUrl, options);

@@ -1,12 +1,14 @@
 import { type AddressInfo, type Server, type Socket, connect, createServer } from 'node:net';
 
-type Mode = 'forward' | 'refuse' | 'stall';
+type Mode = 'forward' | 'refuse' | 'stall' | 'swallow';
 
 /**
  * A TCP forwarder on a free local port, in front of a real server, that a test can cut:
  * `refuse` resets every open connection and every new one (a server that went away), `stall`
  * keeps connections open but carries nothing (a network partition: bytes wait), `forward`
- * carries traffic again, the waiting bytes first. The port stays the proxy's throughout, so the client behind it never changes.
+ * carries traffic again, the waiting bytes first. `swallowReplies` carries the client's bytes but drops
+ * the server's: a statement reaches the database and commits, and its answer never arrives (the
+ * ambiguous case). The port stays the proxy's throughout, so the client behind it never changes.
  */
 export class TcpProxy {
   private mode: Mode = 'forward';
@@ -44,6 +46,11 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.pause();
   }
 
+  /** From now on, forwards what clients send and drops what the server answers, until refuse() or restore(). */
+  swallowReplies(): void {
+    this.mode = 'swallow';
+  }
+
   /** Carries traffic again; connections reset meanwhile stay reset. */
   restore(): void {
     this.mode = 'forward';
@@ -66,7 +73,10 @@ export class TcpProxy {
       [upstream, client],
     ]) {
       this.sockets.add(from);
-      from.on('data', (chunk: Buffer) => to.write(chunk));
+      from.on('data', (chunk: Buffer) => {
+        if (this.mode === 'swallow' && from === upstream) return;
+        to.write(chunk);
+      });
       if (this.mode === 'stall') from.pause();
       from.on('error', () => to.destroy());
       from.on('close', () => {

@@ -1,8 +1,8 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import { StoreUnavailableError } from '../../common/domain-errors.js';
+import { InsufficientStorageError, OutcomeUnknownError, StoreUnavailableError } from '../../common/domain-errors.js';
 import { MIGRATIONS } from './migrations.js';
-import { isRetryable, isUnavailable } from './postgres-errors.js';
+import { isRetryable, isUnavailable, sqlState, storageFault } from './postgres-errors.js';
 
 const logger = new Logger('PostgresDatabase');
 
@@ -32,6 +32,13 @@ export interface Statement {
   name?: string;
   text: string;
   timeoutMs?: number;
+}
+
+/** A connection checked out of the pool; `broke` marks it for discarding. */
+interface Checkout {
+  client: PoolClient;
+  broke: (error: Error) => void;
+  broken: () => boolean;
 }
 
 /** Runs statements on one connection, inside a transaction. */
@@ -122,6 +129,42 @@ export class PostgresDatabase implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Runs one statement in its own transaction, taking its values only once a connection is
+   * had: `values` returns undefined when nothing is left to send (every write was withdrawn
+   * while connecting). Until the statement leaves, a failure
+   * is a StoreUnavailableError (nothing reached the server). After it, an error the server
+   * answered means it rolled back (503, or 507 for no space / read-only), but a link that
+   * failed or an answer that never came is OutcomeUnknownError: it may have committed.
+   */
+  async runWhenConnected<R extends QueryResultRow = QueryResultRow>(
+    statement: Statement,
+    values: () => unknown[] | undefined,
+  ): Promise<QueryResult<R> | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.withConnection(async (connection) => {
+        const given = values();
+        if (given === undefined) return { result: undefined };
+        try {
+          const result = await connection.client.query<R>(queryConfig(statement, given));
+          this.answered();
+          return { result };
+        } catch (error) {
+          if (sqlState(error) === undefined) {
+            // No answer from the server: the connection is in an unknown state, and so is the write.
+            connection.broke(error as Error);
+            if (!isUnavailable(error)) throw error;
+            this.failure(error);
+            throw new OutcomeUnknownError({ cause: error });
+          }
+          if (attempt < ATTEMPTS && isRetryable(error)) return undefined;
+          throw this.failure(error);
+        }
+      });
+      if (outcome) return outcome.result;
+    }
+  }
+
   async ping(): Promise<void> {
     await this.run({ name: 'cohora.ping', text: 'SELECT 1' });
   }
@@ -130,7 +173,29 @@ export class PostgresDatabase implements OnApplicationShutdown {
     await this.end();
   }
 
-  private async attemptTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+  private attemptTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.withConnection(async ({ client, broke, broken }) => {
+      try {
+        await client.query('BEGIN');
+        const result = await work({ run: (statement, values = []) => client.query(queryConfig(statement, values)) });
+        await client.query('COMMIT');
+        this.answered();
+        return result;
+      } catch (error) {
+        // A refused statement leaves the transaction open: roll it back and reuse the connection.
+        // A connection that failed or timed out is in an unknown state: the pool discards it.
+        if (isUnavailable(error)) broke(error as Error);
+        if (!broken()) await client.query('ROLLBACK').catch(broke);
+        throw this.failure(error);
+      }
+    });
+  }
+
+  /**
+   * Checks out a connection (StoreUnavailableError if none can be had), runs `use` on it, and
+   * gives it back to the pool, which discards it if it broke meanwhile.
+   */
+  private async withConnection<T>(use: (connection: Checkout) => Promise<T>): Promise<T> {
     let client: PoolClient;
     try {
       client = await this.pool.connect();
@@ -139,24 +204,14 @@ export class PostgresDatabase implements OnApplicationShutdown {
     }
     // The pool listens for errors only on idle connections: while this one is checked out, a
     // dropped link would be an unhandled 'error' event, which ends the process.
-    let broken: Error | undefined;
-    const onError = (error: Error) => (broken = error);
-    client.on('error', onError);
+    let failed: Error | undefined;
+    const broke = (error: Error) => void (failed ??= error);
+    client.on('error', broke);
     try {
-      await client.query('BEGIN');
-      const result = await work({ run: (statement, values = []) => client.query(queryConfig(statement, values)) });
-      await client.query('COMMIT');
-      this.answered();
-      return result;
-    } catch (error) {
-      // A refused statement leaves the transaction open: roll it back and reuse the connection.
-      // A connection that failed or timed out is in an unknown state: the pool discards it.
-      if (isUnavailable(error)) broken ??= error as Error;
-      if (!broken) await client.query('ROLLBACK').catch((rollbackFailed: Error) => (broken = rollbackFailed));
-      throw this.failure(error);
+      return await use({ client, broke, broken: () => failed !== undefined });
     } finally {
-      client.off('error', onError);
-      client.release(broken);
+      client.off('error', broke);
+      client.release(failed);
     }
   }
 
@@ -204,6 +259,8 @@ export class PostgresDatabase implements OnApplicationShutdown {
 
   /** The error a store rejects with: StoreUnavailableError when the database cannot serve now. */
   private failure(error: unknown): unknown {
+    const fault = storageFault(error);
+    if (fault) return new InsufficientStorageError(fault, { cause: error });
     if (error instanceof StoreUnavailableError || !isUnavailable(error)) return error;
     if (this.serving && this.reachable && !this.ended) {
       this.reachable = false;

@@ -1,4 +1,5 @@
 import { StoreUnavailableError } from '../../common/domain-errors.js';
+import type { StorageFault } from '../../ports/message.store.js';
 
 /** Socket errors: the server is down, unreachable, or went away. */
 const NETWORK_CODES = new Set([
@@ -46,4 +47,12 @@ export function isUnavailable(error: unknown): boolean {
 export function isRetryable(error: unknown): boolean {
   const state = sqlState(error);
   return state === '40P01' || state === '40001';
+}
+
+/** disk_full (53100) or read_only_sql_transaction (25006): the server takes no writes now. */
+export function storageFault(error: unknown): StorageFault | undefined {
+  const state = sqlState(error);
+  if (state === '53100') return 'full';
+  if (state === '25006') return 'read-only';
+  return undefined;
 }

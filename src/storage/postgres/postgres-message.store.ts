@@ -1,6 +1,22 @@
-import { InvalidInputError, RecipientQueueFullError, StoreUnavailableError } from '../../common/domain-errors.js';
+import {
+  DomainError,
+  IdempotencyKeyReusedError,
+  InsufficientStorageError,
+  InvalidInputError,
+  RecipientQueueFullError,
+} from '../../common/domain-errors.js';
 import { formatMessageId, messageSequence } from '../../protocol/message-id.js';
-import { type MessageDraft, MessageStore, type StoredMessage } from '../../ports/message.store.js';
+import {
+  type AppendOptions,
+  type AppendResult,
+  type IdempotencyClaim,
+  IDEMPOTENCY_WINDOW_MS,
+  type MessageDraft,
+  MessageStore,
+  type StorageFault,
+  type StoredMessage,
+} from '../../ports/message.store.js';
+import { WriteFaults } from '../write-faults.js';
 import type { PostgresDatabase, Statement } from './postgres-database.js';
 import { WriteBatcher } from './write-batcher.js';
 
@@ -16,7 +32,8 @@ interface MessageRow {
 interface PendingAppend {
   draft: MessageDraft;
   maxQueued: number;
-  resolve(message: StoredMessage): void;
+  idempotency?: IdempotencyClaim;
+  resolve(result: AppendResult): void;
   reject(error: unknown): void;
 }
 
@@ -27,6 +44,9 @@ interface PendingCursors {
 }
 
 type PendingWrite = PendingAppend | PendingCursors;
+
+/** One append's answer from write_batch (see migrations.ts). */
+type AppendAnswer = number | { replay: number } | { reused: true };
 
 const PRUNE_BATCH = 5_000;
 
@@ -54,6 +74,14 @@ const QUEUED: Statement = {
   text: 'SELECT coalesce(sum(accepted - delivered), 0) AS queued FROM mailboxes',
 };
 
+const PRUNE_KEYS: Statement = {
+  name: 'cohora.messages.prune-keys',
+  text: `
+    DELETE FROM idempotency_keys WHERE (scope, key) IN (
+      SELECT scope, key FROM idempotency_keys WHERE created_ms < $1 LIMIT $2
+    )`,
+};
+
 const PRUNE: Statement = {
   name: 'cohora.messages.prune',
   text: `
@@ -72,17 +100,38 @@ const PRUNE: Statement = {
  */
 export class PostgresMessageStore extends MessageStore {
   private readonly writes = new WriteBatcher<PendingWrite>((batch) => this.write(batch));
+  private readonly faults: WriteFaults;
 
   constructor(private readonly db: PostgresDatabase) {
     super();
+    this.faults = new WriteFaults(`PostgreSQL at ${db.target}`);
   }
 
-  append(draft: MessageDraft, maxQueued: number): Promise<StoredMessage> {
+  appendOnce(
+    draft: MessageDraft,
+    maxQueued: number,
+    { idempotency, signal }: AppendOptions = {},
+  ): Promise<AppendResult> {
     // PostgreSQL text cannot hold U+0000: the client's mistake (400), not the database's failure.
     if (draft.text.includes('\0')) {
       return Promise.reject(new InvalidInputError('message must not contain the character U+0000'));
     }
-    return new Promise((resolve, reject) => this.writes.add({ draft, maxQueued, resolve, reject }));
+    return new Promise((resolve, reject) =>
+      this.writes.add({ draft, maxQueued, idempotency, resolve, reject }, signal),
+    );
+  }
+
+  override writeFault(): StorageFault | null {
+    return this.faults.current;
+  }
+
+  async pruneIdempotencyKeys(createdBefore: Date): Promise<number> {
+    let pruned = 0;
+    for (;;) {
+      const { rowCount } = await this.db.run(PRUNE_KEYS, [createdBefore.getTime(), PRUNE_BATCH]);
+      pruned += rowCount ?? 0;
+      if ((rowCount ?? 0) < PRUNE_BATCH) return pruned;
+    }
   }
 
   async listAfter(recipientId: string, afterId: string | null, limit: number): Promise<StoredMessage[]> {
@@ -125,50 +174,69 @@ export class PostgresMessageStore extends MessageStore {
   private async write(batch: PendingWrite[]): Promise<void> {
     try {
       await this.writeTogether(batch);
+      this.faults.accepted();
     } catch (error) {
+      if (error instanceof InsufficientStorageError) this.faults.refused(error.fault);
       // Refused for its data rather than for an outage: one odd write must not fail the sends
       // that happened to share its batch, so each runs again alone, and the odd one fails alone.
-      if (batch.length === 1 || error instanceof StoreUnavailableError) throw error;
+      // An outage, a full disk or an unknown outcome fails the batch whole: never sent again.
+      if (batch.length === 1 || error instanceof DomainError) throw error;
       for (const write of batch) await this.writeTogether([write]).catch((alone: unknown) => write.reject(alone));
     }
   }
 
-  /** Runs writes as one statement, then settles each. */
+  /** Runs writes as one statement, then settles each; writes withdrawn meanwhile are left out. */
   private async writeTogether(batch: PendingWrite[]): Promise<void> {
-    const through = new Map<string, number>();
-    const appends: PendingAppend[] = [];
-    for (const write of batch) {
-      if ('draft' in write) {
-        appends.push(write);
-        continue;
-      }
+    let sent: PendingWrite[] = [];
+    let appends: PendingAppend[] = [];
+    const result = await this.db.runWhenConnected<{ ids: AppendAnswer[] }>(WRITE_BATCH, () => {
+      sent = this.writes.sendable(batch);
+      if (sent.length === 0) return undefined;
+      appends = sent.filter((write): write is PendingAppend => 'draft' in write);
+      return [batchJson(sent, appends)];
+    });
+    if (result === undefined) return;
+    const { ids } = result.rows[0];
+    appends.forEach((write, index) => {
+      const answer = ids[index];
+      if (answer === 0) write.reject(new RecipientQueueFullError(write.maxQueued));
+      else if (typeof answer === 'number')
+        write.resolve({ replayed: false, message: { ...write.draft, id: formatMessageId(answer) } });
+      else if ('replay' in answer) write.resolve({ replayed: true, messageId: formatMessageId(answer.replay) });
+      else write.reject(new IdempotencyKeyReusedError());
+    });
+    for (const write of sent) if ('cursors' in write) write.resolve();
+  }
+}
+
+/** The batch as write_batch takes it (see migrations.ts). */
+function batchJson(batch: PendingWrite[], appends: PendingAppend[]): string {
+  const through = new Map<string, number>();
+  for (const write of batch) {
+    if ('cursors' in write) {
       for (const [recipientId, id] of write.cursors) {
         through.set(recipientId, Math.max(through.get(recipientId) ?? 0, messageSequence(id)));
       }
     }
-    // Sorted: every process locks mailboxes in the same order.
-    const lock = [...new Set([...appends.map((a) => a.draft.recipientId), ...through.keys()])].sort();
-    const batchJson = JSON.stringify({
-      lock,
-      through: lock.map((recipientId) => through.get(recipientId) ?? 0),
-      appends: appends.map(({ draft, maxQueued }) => [
-        draft.recipientId,
-        draft.senderId,
-        draft.senderName,
-        wellFormed(draft.text),
-        draft.sentAt.getTime(),
-        maxQueued,
-      ]),
-    });
-    const { rows } = await this.db.run<{ ids: number[] }>(WRITE_BATCH, [batchJson]);
-    const { ids } = rows[0];
-    appends.forEach((write, index) => {
-      const id = ids[index];
-      if (id === 0) write.reject(new RecipientQueueFullError(write.maxQueued));
-      else write.resolve({ ...write.draft, id: formatMessageId(id) });
-    });
-    for (const write of batch) if ('cursors' in write) write.resolve();
   }
+  // Sorted: every process locks mailboxes in the same order.
+  const lock = [...new Set([...appends.map((a) => a.draft.recipientId), ...through.keys()])].sort();
+  return JSON.stringify({
+    lock,
+    through: lock.map((recipientId) => through.get(recipientId) ?? 0),
+    key_window_ms: IDEMPOTENCY_WINDOW_MS,
+    appends: appends.map(({ draft, maxQueued, idempotency }) => [
+      draft.recipientId,
+      draft.senderId,
+      draft.senderName,
+      wellFormed(draft.text),
+      draft.sentAt.getTime(),
+      maxQueued,
+      idempotency?.scope ?? null,
+      idempotency?.key ?? null,
+      idempotency?.fingerprint ?? null,
+    ]),
+  });
 }
 
 const SURROGATE = /[\ud800-\udfff]/;

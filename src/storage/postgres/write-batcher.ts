@@ -1,7 +1,12 @@
+import { OutcomeUnknownError, StoreUnavailableError } from '../../common/domain-errors.js';
+
 /** A write waiting for its batch; rejected with the batch's error if the batch fails as a whole. */
 export interface BatchedWrite {
   reject(error: unknown): void;
 }
+
+/** Where a write is: waiting in this process, or sent to the database (its outcome unknown until answered). */
+type Stage = 'queued' | 'sent' | 'withdrawn';
 
 /**
  * Gathers the writes queued during one event-loop turn, and while a batch is running, all
@@ -9,17 +14,46 @@ export interface BatchedWrite {
  * One batch runs at a time, so under load batches grow instead of transactions multiplying.
  * `write` settles each write itself once its transaction has committed; if it throws, every
  * write of the batch is rejected with that error.
+ *
+ * A write added with a signal that aborts (the send's time is up) while it is still in this
+ * process is withdrawn: `write` never sends it (see `sendable`), and it rejects with
+ * StoreUnavailableError. One aborted after `write` marked it sent rejects with
+ * OutcomeUnknownError at once; its batch goes on, and its later outcome is not reported.
  */
 export class WriteBatcher<W extends BatchedWrite> {
   private queue: W[] = [];
+  private readonly stages = new WeakMap<W, Stage>();
   private running = false;
   private scheduled = false;
 
   constructor(private readonly write: (batch: W[]) => Promise<void>) {}
 
-  add(item: W): void {
+  add(item: W, signal?: AbortSignal): void {
+    if (signal?.aborted) return item.reject(new StoreUnavailableError());
+    this.stages.set(item, 'queued');
     this.queue.push(item);
+    signal?.addEventListener('abort', () => this.timedOut(item), { once: true });
     this.schedule();
+  }
+
+  /**
+   * Called by `write` just before it sends: the writes of `batch` not withdrawn, from now on
+   * marked sent. A write may be sent again after the database refused its batch (rolled back).
+   */
+  sendable(batch: W[]): W[] {
+    const wanted = batch.filter((item) => this.stages.get(item) !== 'withdrawn');
+    for (const item of wanted) this.stages.set(item, 'sent');
+    return wanted;
+  }
+
+  private timedOut(item: W): void {
+    const stage = this.stages.get(item);
+    if (stage === 'sent') return item.reject(new OutcomeUnknownError());
+    if (stage !== 'queued') return;
+    this.stages.set(item, 'withdrawn');
+    const index = this.queue.indexOf(item);
+    if (index !== -1) this.queue.splice(index, 1);
+    item.reject(new StoreUnavailableError());
   }
 
   private schedule(): void {
@@ -34,6 +68,7 @@ export class WriteBatcher<W extends BatchedWrite> {
   private async runBatch(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
+    if (batch.length === 0) return;
     this.running = true;
     try {
       await this.write(batch);

@@ -41,4 +41,18 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE users ADD COLUMN token_hash TEXT;
   CREATE UNIQUE INDEX users_by_token_hash ON users (token_hash);
   `,
+  `
+  -- Idempotency-Keys of stored sends, written in the transaction that stores the message: a
+  -- retry finds the key exactly when the message exists. scope is the sender's id ('' for
+  -- anonymous sends); fingerprint hashes the recipient and the text. Pruned after 24 h.
+  CREATE TABLE idempotency_keys (
+    scope       TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    message_id  INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX idempotency_keys_by_created_at ON idempotency_keys (created_at);
+  `,
 ];

@@ -14,7 +14,11 @@ export interface SqliteOptions {
 
 /** One better-sqlite3 connection shared by the SQLite stores; closed at shutdown. */
 export class SqliteDatabase implements OnApplicationShutdown {
-  private constructor(readonly db: Database.Database) {}
+  private constructor(
+    readonly db: Database.Database,
+    /** The database file's path, for logs and for free-space checks. */
+    readonly file: string,
+  ) {}
 
   static open({ sqliteFile, synchronous }: SqliteOptions): SqliteDatabase {
     mkdirSync(dirname(sqliteFile), { recursive: true });
@@ -30,7 +34,7 @@ export class SqliteDatabase implements OnApplicationShutdown {
       db.close();
       throw error;
     }
-    return new SqliteDatabase(db);
+    return new SqliteDatabase(db, sqliteFile);
   }
 
   onApplicationShutdown(): void {

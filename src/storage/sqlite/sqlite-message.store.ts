@@ -1,10 +1,25 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { dirname } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
-import { RecipientQueueFullError } from '../../common/domain-errors.js';
+import {
+  IdempotencyKeyReusedError,
+  InsufficientStorageError,
+  RecipientQueueFullError,
+} from '../../common/domain-errors.js';
 import { formatMessageId, messageSequence } from '../../protocol/message-id.js';
-import { type MessageDraft, MessageStore, type StoredMessage } from '../../ports/message.store.js';
+import {
+  type AppendOptions,
+  type AppendResult,
+  IDEMPOTENCY_WINDOW_MS,
+  type MessageDraft,
+  MessageStore,
+  type StorageFault,
+  type StoredMessage,
+} from '../../ports/message.store.js';
+import { WriteFaults } from '../write-faults.js';
 import { GroupCommit } from './group-commit.js';
 import { promised, type SqliteDatabase } from './sqlite-database.js';
+import { sqliteWriteFailure } from './sqlite-errors.js';
 
 interface MessageRow {
   id: number;
@@ -13,6 +28,12 @@ interface MessageRow {
   sender_name: string;
   body: string;
   sent_at: number;
+}
+
+interface KeyRow {
+  fingerprint: string;
+  message_id: number;
+  created_at: number;
 }
 
 const PRUNE_BATCH = 5_000;
@@ -26,11 +47,26 @@ export class SqliteMessageStore extends MessageStore {
   private readonly advance: Statement<[number, number, string]>;
   private readonly pruneBatch: Statement<[number, number]>;
   private readonly queued: Statement<[], { queued: number | null }>;
+  private readonly keyByScope: Statement<[string, string], KeyRow>;
+  private readonly rememberKey: Statement<[string, string, string, number, number]>;
+  private readonly pruneKeysBatch: Statement<[number, number]>;
   private readonly writes: GroupCommit;
+  private readonly faults: WriteFaults;
 
-  constructor({ db }: SqliteDatabase) {
+  constructor({ db, file }: SqliteDatabase) {
     super();
     this.db = db;
+    this.keyByScope = db.prepare(
+      'SELECT fingerprint, message_id, created_at FROM idempotency_keys WHERE scope = ? AND key = ?',
+    );
+    // REPLACE: a record past the window that the pruner has not reached yet gives way.
+    this.rememberKey = db.prepare(
+      'INSERT OR REPLACE INTO idempotency_keys (scope, key, fingerprint, message_id, created_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.pruneKeysBatch = db.prepare(`
+      DELETE FROM idempotency_keys WHERE (scope, key) IN (
+        SELECT scope, key FROM idempotency_keys WHERE created_at < ? LIMIT ?
+      )`);
     this.mailbox = db.prepare('SELECT accepted, delivered, delivered_through FROM mailboxes WHERE recipient_id = ?');
     this.countAccepted = db.prepare(`
       INSERT INTO mailboxes (recipient_id, accepted) VALUES (?, 1)
@@ -57,18 +93,43 @@ export class SqliteMessageStore extends MessageStore {
       )`);
     // One row per recipient ever messaged: a scan, but only at each metrics scrape.
     this.queued = db.prepare('SELECT sum(accepted - delivered) AS queued FROM mailboxes');
-    this.writes = new GroupCommit(db);
+    this.faults = new WriteFaults(`The SQLite file ${file}`);
+    const dataDir = dirname(file);
+    this.writes = new GroupCommit(
+      db,
+      (error) => {
+        const failure = sqliteWriteFailure(error, dataDir);
+        if (failure instanceof InsufficientStorageError) this.faults.refused(failure.fault);
+        return failure;
+      },
+      () => this.faults.accepted(),
+    );
+  }
+
+  override writeFault(): StorageFault | null {
+    return this.faults.current;
   }
 
   override queuedCount(): Promise<number> {
     return promised(() => this.queued.get()?.queued ?? 0);
   }
 
-  append(draft: MessageDraft, maxQueued: number): Promise<StoredMessage> {
-    // Inside the group's IMMEDIATE transaction: the check and the insert see one state, also
-    // when several processes share the file. The check comes first, so a refusal writes nothing.
-    return this.writes.run(() => {
+  appendOnce(
+    draft: MessageDraft,
+    maxQueued: number,
+    { idempotency, signal }: AppendOptions = {},
+  ): Promise<AppendResult> {
+    // Inside the group's IMMEDIATE transaction: the checks and the inserts see one state, also
+    // when several processes share the file. The checks come first, so a refusal writes nothing.
+    return this.writes.run((): AppendResult => {
       const { recipientId, senderId, senderName, text, sentAt } = draft;
+      if (idempotency) {
+        const earlier = this.keyByScope.get(idempotency.scope, idempotency.key);
+        if (earlier && earlier.created_at > sentAt.getTime() - IDEMPOTENCY_WINDOW_MS) {
+          if (earlier.fingerprint !== idempotency.fingerprint) throw new IdempotencyKeyReusedError();
+          return { replayed: true, messageId: formatMessageId(earlier.message_id) };
+        }
+      }
       const box = this.mailbox.get(recipientId);
       const accepted = box?.accepted ?? 0;
       if (accepted - (box?.delivered ?? 0) >= maxQueued) throw new RecipientQueueFullError(maxQueued);
@@ -81,8 +142,12 @@ export class SqliteMessageStore extends MessageStore {
         text,
         sentAt.getTime(),
       );
-      return { ...draft, id: formatMessageId(Number(lastInsertRowid)) };
-    });
+      const id = Number(lastInsertRowid);
+      if (idempotency) {
+        this.rememberKey.run(idempotency.scope, idempotency.key, idempotency.fingerprint, id, sentAt.getTime());
+      }
+      return { replayed: false, message: { ...draft, id: formatMessageId(id) } };
+    }, signal);
   }
 
   listAfter(recipientId: string, afterId: string | null, limit: number): Promise<StoredMessage[]> {
@@ -115,6 +180,16 @@ export class SqliteMessageStore extends MessageStore {
       pruned += changes;
       if (changes < PRUNE_BATCH) return pruned;
       // Let sends through between batches of a large prune.
+      await yieldToEventLoop();
+    }
+  }
+
+  async pruneIdempotencyKeys(createdBefore: Date): Promise<number> {
+    let pruned = 0;
+    for (;;) {
+      const { changes } = this.pruneKeysBatch.run(createdBefore.getTime(), PRUNE_BATCH);
+      pruned += changes;
+      if (changes < PRUNE_BATCH) return pruned;
       await yieldToEventLoop();
     }
   }

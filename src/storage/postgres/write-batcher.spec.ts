@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { OutcomeUnknownError, StoreUnavailableError } from '../../common/domain-errors.js';
+import { WriteBatcher } from './write-batcher.js';
+
+interface Write {
+  name: string;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** A batcher whose `write` sends whatever is still wanted only when the test lets it. */
+function batcher() {
+  const sent: string[][] = [];
+  let connect!: () => void;
+  const connected = new Promise<void>((resolve) => (connect = resolve));
+  let answer!: () => void;
+  const answered = new Promise<void>((resolve) => (answer = resolve));
+  const writes = new WriteBatcher<Write>(async (batch) => {
+    await connected;
+    const wanted = writes.sendable(batch);
+    sent.push(wanted.map((w) => w.name));
+    await answered;
+    for (const w of wanted) w.resolve();
+  });
+  const add = (name: string, signal?: AbortSignal) =>
+    new Promise<void>((resolve, reject) => writes.add({ name, resolve, reject }, signal));
+  return { add, sent, connect, answer };
+}
+
+describe(WriteBatcher.name, () => {
+  it('withdraws a write whose time runs out before it is sent: never sent, 503', async () => {
+    const { add, sent, connect, answer } = batcher();
+    const timeUp = new AbortController();
+    const late = add('late', timeUp.signal);
+    const kept = add('kept');
+    timeUp.abort();
+    await expect(late).rejects.toBeInstanceOf(StoreUnavailableError);
+    connect();
+    answer();
+    await kept;
+    expect(sent).toEqual([['kept']]);
+  });
+
+  it('answers 504 for a write whose time runs out after it was sent', async () => {
+    const { add, sent, connect } = batcher();
+    const timeUp = new AbortController();
+    const unconfirmed = add('unconfirmed', timeUp.signal);
+    connect();
+    await expect.poll(() => sent).toEqual([['unconfirmed']]);
+    timeUp.abort();
+    await expect(unconfirmed).rejects.toBeInstanceOf(OutcomeUnknownError);
+  });
+
+  it('withdraws writes queued behind a batch that does not answer', async () => {
+    const { add, sent, connect, answer } = batcher();
+    connect();
+    const first = add('first');
+    await expect.poll(() => sent).toEqual([['first']]);
+    const timeUp = new AbortController();
+    const queued = add('queued', timeUp.signal);
+    timeUp.abort();
+    await expect(queued).rejects.toBeInstanceOf(StoreUnavailableError);
+    answer();
+    await first;
+    expect(sent).toEqual([['first']]);
+  });
+});

@@ -1,0 +1,260 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CohoraClient } from '../../src/client/cohora-client.js';
+import { FullDiskPostgres } from '../support/full-disk-postgres.js';
+import { SHARED_REDIS_URL, uniqueRedisPrefix } from '../support/redis-server.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { TEST_RATE_LIMITS, TestApp, tempDataDir } from '../support/test-app.js';
+import { TestSchema } from '../support/test-schema.js';
+
+/** The send bound these tests run with, and what a send may take beyond it. */
+const SEND_TIMEOUT_MS = 1_500;
+const MARGIN_MS = 1_000;
+
+interface Attempt {
+  status: number | 'network';
+  ms: number;
+}
+
+/** The SDK, retrying as it does for users, with every attempt's answer and duration recorded. */
+function recordingClient(baseUrl: string): { client: CohoraClient; attempts: Attempt[] } {
+  const attempts: Attempt[] = [];
+  const client = new CohoraClient({
+    server: baseUrl,
+    sendRetry: { attempts: 10, backoff: { baseMs: 200, capMs: 1_000 } },
+    fetch: async (input, init) => {
+      const started = Date.now();
+      try {
+        const response = await fetch(input, init);
+        attempts.push({ status: response.status, ms: Date.now() - started });
+        return response;
+      } catch (error) {
+        attempts.push({ status: 'network', ms: Date.now() - started });
+        throw error;
+      }
+    },
+  });
+  return { client, attempts };
+}
+
+function expectNoSlowAnswerAndNo500(attempts: Attempt[]): void {
+  expect(attempts.every((attempt) => attempt.status !== 500)).toBe(true);
+  expect(Math.max(...attempts.map((attempt) => attempt.ms))).toBeLessThan(SEND_TIMEOUT_MS + MARGIN_MS);
+}
+
+/**
+ * cohora on PostgreSQL through a proxy that loses answers or stalls: a client that retries with
+ * its key ends with its message stored exactly once, and no send waits past SEND_TIMEOUT_MS.
+ */
+describe('storage faults on PostgreSQL', () => {
+  let schema: TestSchema;
+  let proxy: TcpProxy;
+  let app: TestApp;
+  beforeAll(async () => {
+    schema = await TestSchema.create();
+    proxy = await TcpProxy.start(Number(new URL(schema.url).port || 5432));
+    app = await TestApp.start({
+      DATABASE_URL: schema.urlVia(proxy.port),
+      DATABASE_POOL_SIZE: '4',
+      REDIS_URL: SHARED_REDIS_URL,
+      REDIS_PREFIX: uniqueRedisPrefix(),
+      SEND_TIMEOUT_MS: String(SEND_TIMEOUT_MS),
+      ...TEST_RATE_LIMITS,
+    });
+  });
+  afterEach(() => proxy.restore());
+  afterAll(async () => {
+    await app?.close();
+    await proxy?.close();
+    await schema?.drop();
+  });
+
+  const copies = async (text: string) =>
+    (await schema.query<{ id: string }>('SELECT id FROM messages WHERE body = $1', [text])).map((row) => row.id);
+
+  it('stores once when the commit went through and its answer was lost (504, then a replay)', async () => {
+    const [alice, bob] = [await app.createUser('LostA'), await app.createUser('LostB')];
+    const { client, attempts } = recordingClient(app.baseUrl);
+    const text = 'committed, answer lost';
+    const key = 'lost-answer-1';
+    proxy.swallowReplies();
+    const sending = client.sendMessage({ recipientId: bob.id, message: text, senderId: alice.id, idempotencyKey: key });
+    // The statement reaches PostgreSQL and commits; its answer never comes back.
+    await expect.poll(() => copies(text), { timeout: 10_000 }).toHaveLength(1);
+    // The first send is still waiting for that answer: the same key meanwhile is a 409.
+    const meanwhile = await app.sendKeyed(key, bob.id, text, alice.id);
+    expect(meanwhile.status).toBe(409);
+    expect(meanwhile.headers.get('retry-after')).toBe('1');
+    // Then the link drops.
+    proxy.refuse();
+    await expect.poll(() => attempts.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    proxy.restore();
+
+    const sent = await sending;
+    expect(attempts[0].status).toBe(504);
+    expect(sent.message_id).toBe((await copies(text))[0].padStart(16, '0'));
+    expect(await copies(text)).toHaveLength(1);
+    expectNoSlowAnswerAndNo500(attempts);
+    const tab = await app.connect(bob.id);
+    expect(await tab.nextFrame()).toMatchObject({ message: text, id: sent.message_id });
+  });
+
+  it('answers within the bound while the link stalls, and stores once after the retries', async () => {
+    const [alice, bob] = [await app.createUser('StallA'), await app.createUser('StallB')];
+    const { client, attempts } = recordingClient(app.baseUrl);
+    const text = 'sent into a stall';
+    proxy.stall();
+    const sending = client.sendMessage({ recipientId: bob.id, message: text, senderId: alice.id });
+    // Several tries answer (503: never left this process, or 504: sent, unanswered) while it lasts.
+    await expect.poll(() => attempts.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    expect(attempts.every((attempt) => attempt.status === 503 || attempt.status === 504)).toBe(true);
+    proxy.restore();
+
+    await sending;
+    expect(await copies(text)).toHaveLength(1);
+    expectNoSlowAnswerAndNo500(attempts);
+  });
+
+  it('answers 503 and stores nothing when the write never reached PostgreSQL', async () => {
+    const [alice, bob] = [await app.createUser('CutA'), await app.createUser('CutB')];
+    proxy.refuse();
+    const started = Date.now();
+    const res = await app.sendKeyed('cut-1', bob.id, 'never sent', alice.id);
+    expect(res.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(SEND_TIMEOUT_MS + MARGIN_MS);
+    proxy.restore();
+    expect(await copies('never sent')).toEqual([]);
+  });
+});
+
+/** Fills the filesystem at `dir` to the last byte with one file, and returns its path. */
+function fill(dir: string): string {
+  const filler = join(dir, 'filler');
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  for (let size = chunk.length; size >= 1; size = Math.floor(size / 2)) {
+    for (;;) {
+      try {
+        writeFileSync(filler, chunk.subarray(0, size), { flag: 'a' });
+      } catch {
+        break;
+      }
+    }
+  }
+  return filler;
+}
+
+interface FullDiskLayout {
+  env: Record<string, string>;
+  /** DATA_DIR; removed by tearDown. */
+  dataDir: string;
+  /** The filesystem the test fills. */
+  disk: string;
+  /** How many stored messages have this text. */
+  stored(text: string): Promise<number>;
+  tearDown(): Promise<void> | void;
+}
+
+const FULL_DISK_LAYOUTS: Array<{ name: string; setUp: () => Promise<FullDiskLayout> }> = [
+  {
+    // DATA_DIR on a 2 MiB tmpfs: SQLite fails with SQLITE_FULL.
+    name: 'SQLite on a full tmpfs',
+    setUp: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cohora-full-'));
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir]);
+      const stored = (text: string) => {
+        const db = new Database(join(dir, 'cohora.sqlite'), { readonly: true, fileMustExist: true });
+        try {
+          return Promise.resolve(
+            (db.prepare('SELECT count(*) AS n FROM messages WHERE body = ?').get(text) as { n: number }).n,
+          );
+        } finally {
+          db.close();
+        }
+      };
+      const tearDown = () => {
+        execFileSync('umount', ['-l', dir]);
+        rmSync(dir, { recursive: true, force: true });
+      };
+      return Promise.resolve({ env: {}, dataDir: dir, disk: dir, stored, tearDown });
+    },
+  },
+  {
+    // A private PostgreSQL whose data directory is on a 64 MiB tmpfs: disk_full (53100).
+    name: 'PostgreSQL on a full tmpfs',
+    setUp: async () => {
+      const postgres = await FullDiskPostgres.start();
+      const pool = new pg.Pool({ connectionString: postgres.url, max: 1 });
+      const stored = async (text: string) =>
+        Number((await pool.query('SELECT count(*) AS n FROM messages WHERE body = $1', [text])).rows[0].n);
+      const dataDir = tempDataDir();
+      const tearDown = async () => {
+        await pool.end();
+        postgres.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      };
+      const env = { DATABASE_URL: postgres.url, REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix() };
+      return { env, dataDir, disk: postgres.dataDisk, stored, tearDown };
+    },
+  },
+];
+
+/** A full disk, then space freed: 507 meanwhile, never a 500, and exactly one copy after the retry. Needs root (mount). */
+describe.each(FULL_DISK_LAYOUTS)('a full disk: $name (needs root: mounts a tmpfs)', ({ setUp }) => {
+  let layout: FullDiskLayout;
+  let app: TestApp;
+  beforeAll(async () => {
+    layout = await setUp();
+    app = await TestApp.start(
+      { SEND_TIMEOUT_MS: String(SEND_TIMEOUT_MS), ...TEST_RATE_LIMITS, ...layout.env },
+      layout.dataDir,
+    );
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await layout?.tearDown();
+  });
+
+  it('answers 507 and says so on /health while the disk is full, then stores once when space is freed', async () => {
+    const [alice, bob] = [await app.createUser('FullA'), await app.createUser('FullB')];
+    const filler = fill(layout.disk);
+    const answers: Array<{ status: number; text: string }> = [];
+    // A commit may still fit in space the database already holds; soon one does not. Random
+    // text, which PostgreSQL cannot compress into the pages it has.
+    for (let i = 0; i < 500 && !answers.some((a) => a.status === 507); i++) {
+      const text = `${i} ${randomBytes(3_000).toString('base64')}`;
+      answers.push({ status: (await app.sendKeyed(`full-${i}`, bob.id, text, alice.id)).status, text });
+    }
+    expect(answers.every((a) => a.status === 200 || a.status === 507)).toBe(true);
+    expect(answers.filter((a) => a.status === 507).length).toBeGreaterThan(0);
+    const again = await app.sendKeyed('full-again', bob.id, 'while full', alice.id);
+    expect(again.status).toBe(507);
+    expect(again.body).toEqual({
+      statusCode: 507,
+      message: 'Storage is full: nothing was stored; try again later',
+      error: 'Insufficient Storage',
+    });
+    const health = await app.get('/health');
+    expect(health.status).toBe(503);
+    expect(health.body.details.storage).toEqual({ status: 'down', writable: false, fault: 'full' });
+
+    rmSync(filler);
+    const { client, attempts } = recordingClient(app.baseUrl);
+    const sent = await client.sendMessage({
+      recipientId: bob.id,
+      message: 'while full',
+      senderId: alice.id,
+      idempotencyKey: 'full-again',
+    });
+    expect(sent.message_id).toMatch(/^\d{16}$/);
+    expect(await layout.stored('while full')).toBe(1);
+    for (const { status, text } of answers) expect(await layout.stored(text)).toBe(status === 200 ? 1 : 0);
+    expect((await app.get('/health')).status).toBe(200);
+    expectNoSlowAnswerAndNo500(attempts);
+  });
+});
