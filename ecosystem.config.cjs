@@ -54,6 +54,10 @@ module.exports = {
       // within 9 s; then PM2 may SIGKILL.
       kill_timeout: 12000,
       max_memory_restart: '1G',
+      // No PM2 metrics agent in the workers: it exits a worker (code 1) as soon as the worker
+      // disconnects from PM2, which a stopping cohora worker does to leave the round-robin
+      // cleanly (docs/decisions.md). cohora's own metrics are at /metrics.
+      pmx: false,
       env: unlessSet({
         NODE_ENV: 'production',
         PORT: 3000,
