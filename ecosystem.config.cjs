@@ -4,7 +4,9 @@
 //   COHORA_LAYOUT=hosts npx pm2 start ecosystem.config.cjs        each of many hosts (PostgreSQL + Redis)
 // Then `npx pm2 reload cohora` replaces workers one by one; in the two cluster layouts no
 // request fails and clients reconnect and resume by themselves. See README, "Deployment layouts".
-// Values below are examples: set REDIS_URL and DATABASE_URL to your own servers.
+// Every value below is a default: a variable set in the environment wins, e.g.
+//   PORT=8080 DATABASE_URL=postgres://cohora@db.internal/cohora COHORA_LAYOUT=hosts npx pm2 start ecosystem.config.cjs
+// Variables not named here (RATE_LIMIT_SEND, TRUST_PROXY, ...) reach cohora from the environment as they are.
 const layouts = {
   single: {
     exec_mode: 'fork',
@@ -30,6 +32,13 @@ const layoutName = process.env.COHORA_LAYOUT || 'single';
 const layout = layouts[layoutName];
 if (!layout) throw new Error(`COHORA_LAYOUT must be one of ${Object.keys(layouts).join(', ')} (got ${layoutName})`);
 
+/**
+ * PM2 applies an app's `env` over the environment it was started from, so a default written
+ * here would silently beat `PORT=8080 npx pm2 start …`. Each default yields to a set variable.
+ */
+const unlessSet = (defaults) =>
+  Object.fromEntries(Object.entries(defaults).map(([name, value]) => [name, process.env[name] ?? value]));
+
 module.exports = {
   apps: [
     {
@@ -45,13 +54,17 @@ module.exports = {
       // within 9 s; then PM2 may SIGKILL.
       kill_timeout: 12000,
       max_memory_restart: '1G',
-      env: {
+      // No PM2 metrics agent in the workers: it exits a worker (code 1) as soon as the worker
+      // disconnects from PM2, which a stopping cohora worker does to leave the round-robin
+      // cleanly (docs/decisions.md). cohora's own metrics are at /metrics.
+      pmx: false,
+      env: unlessSet({
         NODE_ENV: 'production',
         PORT: 3000,
         HOST: '0.0.0.0',
         LOG_LEVEL: 'info',
         ...layout.env,
-      },
+      }),
     },
   ],
 };

@@ -34,6 +34,17 @@ export default defineConfig({
           hookTimeout: 30_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          // The same suites through Debian's nginx with the shipped deploy/nginx/cohora.conf.
+          name: 'e2e-nginx',
+          include: ['test/e2e/{users,messages,websocket}.e2e-spec.ts'],
+          env: { COHORA_TEST_LAYOUT: 'nginx' },
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
     ],
   },
 });

@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { appOptions, configureApp } from './app.setup.js';
 import { AppModule } from './app.module.js';
 import { InstanceLockedError } from './storage/sqlite/instance-lock.js';
-import { drainOnClose } from './common/http-drain.js';
+import { stopTakingConnections } from './common/http-drain.js';
 import { exitWithNpmLauncher } from './common/launcher-watch.js';
 import { AppConfig, ConfigError } from './config/app-config.js';
 import { AppLogger } from './logging/app-logger.js';
@@ -24,14 +24,16 @@ async function bootstrap(): Promise<void> {
     process.once(signal, () => {
       logger.log(`${signal} received: closing sockets, finishing requests`, 'Shutdown');
       setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
-      drainOnClose(app.getHttpServer());
-      app.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error(`Shutdown failed: ${String(error)}`, 'Shutdown');
-          process.exit(1);
-        },
-      );
+      // New connections go elsewhere first; then sockets close with 1012 and requests finish.
+      stopTakingConnections(app.getHttpServer())
+        .then(() => app.close())
+        .then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error(`Shutdown failed: ${String(error)}`, 'Shutdown');
+            process.exit(1);
+          },
+        );
     });
   }
   await app.listen(port, host);

@@ -1,58 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../support/api-client.js';
-import { freePort } from '../support/free-port.js';
-import { Pm2Daemon } from '../support/pm2-daemon.js';
-import { SHARED_REDIS_URL, uniqueRedisPrefix } from '../support/redis-server.js';
-import { ResumingClient } from '../support/resuming-client.js';
-import { TestSchema } from '../support/test-schema.js';
+import { CLUSTER_PROFILES, Pm2Cluster } from '../support/pm2-cluster-profile.js';
+import { SteadyLoad } from '../support/steady-load.js';
 
-/** The shipped ecosystem file's two cluster profiles, with this machine's Redis and PostgreSQL. */
-const PROFILES = [
-  { layout: 'cluster', store: 'SQLite', setUp: () => Promise.resolve({ env: {}, tearDown: () => Promise.resolve() }) },
-  {
-    layout: 'hosts',
-    store: 'PostgreSQL',
-    setUp: async () => {
-      const schema = await TestSchema.create();
-      return { env: { DATABASE_URL: schema.url }, tearDown: () => schema.drop() };
-    },
-  },
-];
+/** `npm run soak` does fifty; the suite keeps a few. */
+const RELOADS = 3;
 
 /**
  * A profile of ecosystem.config.cjs with two workers under a real PM2 daemon: PM2 spreads
  * connections over the workers, so pushes must cross between them.
  */
-describe.each(PROFILES)('under PM2, COHORA_LAYOUT=$layout ($store + Redis, 2 workers)', ({ layout, setUp }) => {
-  const daemon = new Pm2Daemon();
-  let api: ApiClient;
-  let wsUrl: string;
-  let tearDown: () => Promise<void>;
+describe.each(CLUSTER_PROFILES)('under PM2, COHORA_LAYOUT=$layout ($store + Redis, 2 workers)', ({ layout }) => {
+  let cluster: Pm2Cluster;
 
   beforeAll(async () => {
-    const port = await freePort();
-    api = new ApiClient(`http://127.0.0.1:${port}`);
-    wsUrl = `ws://127.0.0.1:${port}/ws`;
-    const store = await setUp();
-    tearDown = store.tearDown;
-    const env = {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      REDIS_URL: SHARED_REDIS_URL,
-      REDIS_PREFIX: uniqueRedisPrefix(),
-      ...store.env,
-    };
-    // Two workers, as `instances: 'max'` gives on two cores, whatever this machine has.
-    await daemon.startShipped(`cohora-${layout}`, layout, env, { instances: 2 });
+    cluster = await Pm2Cluster.start(layout, { SHUTDOWN_DRAIN_MS: '1000' });
   }, 60_000);
 
-  afterAll(async () => {
-    await daemon.kill();
-    await tearDown?.();
-  });
+  afterAll(() => cluster?.stop());
 
   it('runs two workers in cluster mode, and delivers whichever worker holds the socket', async () => {
+    const { api, daemon } = cluster;
     const workers = await daemon.list();
     expect(workers).toHaveLength(2);
     expect(workers.every((worker) => worker.pm2_env.exec_mode === 'cluster_mode')).toBe(true);
@@ -73,61 +40,21 @@ describe.each(PROFILES)('under PM2, COHORA_LAYOUT=$layout ($store + Redis, 2 wor
     api.terminateSockets();
   });
 
-  it('reloads under steady send load with no failed request and no lost message', async () => {
-    const receivers = await Promise.all(Array.from({ length: 4 }, (_, i) => api.createUser(`receiver${i}`)));
-    const sender = await api.createUser('sender');
-    const clients = receivers.map((user) => new ResumingClient(wsUrl, user.id));
-    const pidsBefore = (await daemon.list()).map((worker) => worker.pid);
-
-    const accepted: { id: string; recipient: number }[] = [];
-    const failures: string[] = [];
-    let sending = true;
-    const loops = [0, 1, 2].map(async (loop) => {
-      for (let i = 0; sending; i++) {
-        const recipient = (loop + i) % receivers.length;
-        try {
-          const res = await fetch(`${api.baseUrl}/api/messages/send`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({
-              recipient_id: receivers[recipient].id,
-              message: `${loop}:${i}`,
-              sender_id: sender.id,
-            }),
-            signal: AbortSignal.timeout(10_000),
-          });
-          const body = (await res.json()) as { status?: string };
-          if (res.status !== 200) failures.push(`${res.status} ${JSON.stringify(body)}`);
-          else accepted.push({ id: `${loop}:${i}`, recipient });
-        } catch (error) {
-          failures.push(String((error as Error).cause ?? error));
-        }
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    });
-
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await daemon.pm2('reload', `cohora-${layout}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    sending = false;
-    await Promise.all(loops);
-
-    const workers = await daemon.list();
-    expect(workers.every((worker) => !pidsBefore.includes(worker.pid))).toBe(true);
-    expect(failures).toEqual([]);
-    expect(accepted.length).toBeGreaterThan(100);
-
-    // Every accepted message reaches its recipient, through reconnects and resumes.
-    const expected = receivers.map((_, r) => accepted.filter((message) => message.recipient === r).map((m) => m.id));
-    const deadline = Date.now() + 15_000;
-    const arrived = () => clients.map((client) => [...client.received.values()].map((frame) => frame.message));
-    while (Date.now() < deadline && arrived().some((texts, r) => texts.length < expected[r].length)) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+  it(`reloads ${RELOADS} times under steady send load with no failed or hung request and no lost message`, async () => {
+    const load = await SteadyLoad.start(cluster.api);
+    await load.untilAccepted(100);
+    for (let reload = 0; reload < RELOADS; reload++) {
+      const before = await cluster.pids();
+      await cluster.reload();
+      expect((await cluster.pids()).some((pid) => before.includes(pid))).toBe(false);
+      await load.untilAccepted(50);
     }
-    const missing = arrived().map((texts, r) => expected[r].filter((id) => !texts.includes(id)));
-    expect(missing).toEqual(receivers.map(() => []));
-    expect(arrived().map((texts) => texts.length)).toEqual(expected.map((ids) => ids.length));
-    expect(clients.some((client) => client.reconnects > 0)).toBe(true);
-    for (const client of clients) client.stop();
-  }, 90_000);
+    const report = await load.stop();
+    expect(report.hung).toEqual([]);
+    expect(report.failed).toEqual([]);
+    // Every accepted message reaches its recipient, through reconnects and resumes.
+    expect(report.missing).toEqual([]);
+    expect(report.accepted).toBeGreaterThan(300);
+    expect(report.reconnects).toBeGreaterThanOrEqual(RELOADS);
+  }, 240_000);
 });

@@ -8,6 +8,7 @@ import { appOptions, configureApp } from '../../src/app.setup.js';
 import { AppConfig } from '../../src/config/app-config.js';
 import { ApiClient } from './api-client.js';
 import { SHARED_REDIS_URL, uniqueRedisPrefix } from './redis-server.js';
+import { Nginx } from './nginx.js';
 import { TcpProxy } from './tcp-proxy.js';
 
 export type { HttpResult } from './api-client.js';
@@ -17,6 +18,12 @@ export type { HttpResult } from './api-client.js';
  * HTTP rate limits are off unless a test sets them (rate-limits.e2e-spec.ts checks the defaults).
  */
 export const TEST_RATE_LIMITS = { RATE_LIMIT_CREATE: 'off', RATE_LIMIT_SEND: 'off' };
+
+/** What stands in front of the two apps of a cluster layout. */
+interface Balancer {
+  readonly port: number;
+  close(): Promise<void>;
+}
 
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'cohora-test-'));
@@ -31,7 +38,7 @@ export class TestApp extends ApiClient {
     readonly app: NestExpressApplication,
     baseUrl: string,
     readonly dataDir: string,
-    private readonly cluster?: { peer: NestExpressApplication; balancer: TcpProxy },
+    private readonly cluster?: { peer: NestExpressApplication; balancer: Balancer },
   ) {
     super(baseUrl);
   }
@@ -40,17 +47,22 @@ export class TestApp extends ApiClient {
    * With COHORA_TEST_LAYOUT=two-processes in the environment (the `e2e-cluster` test project),
    * the app is two: two AppModules on one data directory and one Redis bus, behind a TCP
    * balancer that deals connections to them in turn, so the same tests run against a cluster.
+   * With COHORA_TEST_LAYOUT=nginx (the `e2e-nginx` project) the balancer is Debian's nginx with
+   * the shipped deploy/nginx/cohora.conf, and the apps trust it for X-Forwarded-For.
    * `port` 0 picks a free one; a restart test passes the port the first app had.
    */
   static async start(env: Record<string, string> = {}, dataDir = tempDataDir(), port = 0): Promise<TestApp> {
-    if (process.env.COHORA_TEST_LAYOUT !== 'two-processes') {
+    const layout = process.env.COHORA_TEST_LAYOUT;
+    if (layout !== 'two-processes' && layout !== 'nginx') {
       const app = await startApp(env, dataDir, port);
       return new TestApp(app, await urlOf(app), dataDir);
     }
-    const bus = { REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix(), ...env };
+    const proxy: Record<string, string> = layout === 'nginx' ? { TRUST_PROXY: '127.0.0.1' } : {};
+    const bus = { REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix(), ...proxy, ...env };
     const [app, peer] = [await startApp(bus, dataDir), await startApp(bus, dataDir)];
     const ports = await Promise.all([app, peer].map(async (each) => Number(new URL(await urlOf(each)).port)));
-    const balancer = await TcpProxy.start(ports);
+    const balancer: Balancer =
+      layout === 'nginx' ? await Nginx.start(ports.map((each) => `127.0.0.1:${each}`)) : await TcpProxy.start(ports);
     return new TestApp(app, `http://127.0.0.1:${balancer.port}`, dataDir, { peer, balancer });
   }
 
