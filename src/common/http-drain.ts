@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync, readSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
@@ -57,6 +57,8 @@ const LISTEN_QUEUE_DRAIN_MS = 2_000;
  * (`listen(fd, 0)`: the kernel completes no new handshake while one waits, and drops further
  * SYNs, so those clients retry and are refused once the listener is gone), Node accepts what
  * waits, and the listener closes in the first turn of the event loop that finds the queue empty.
+ * What remains: a handshake the kernel answered in the instant before the close is reset (at
+ * most one per shutdown in our runs, against 6-7 before; docs/decisions.md, "Operations").
  */
 async function closeListenerGently(server: Server): Promise<void> {
   const handle = (server as Server & { _handle?: { fd?: number; listen?: (backlog: number) => number } })._handle;
@@ -73,15 +75,46 @@ function listenQueueLength(fd: number | undefined): number | undefined {
   if (fd === undefined || fd < 0) return undefined;
   try {
     const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
-    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-      for (const line of readFileSync(table, 'utf8').split('\n')) {
-        // sl local remote st tx_queue:rx_queue tr:when retransmits uid timeout inode; for a listener rx_queue is its queue.
-        const fields = line.trim().split(/\s+/);
-        if (fields[9] === inode) return parseInt(fields[4].split(':')[1], 16);
-      }
+    if (inode === undefined) return undefined;
+    for (const table of ['/proc/net/tcp6', '/proc/net/tcp']) {
+      const queue = queueInTable(table, inode);
+      if (queue !== undefined) return queue;
     }
   } catch {
     // No /proc (not Linux): the listener closes after one turn.
   }
   return undefined;
+}
+
+/**
+ * Reads only the listening sockets at the head of a /proc table: the kernel lists them before
+ * every connection, and a busy server has thousands of connections after them. Reading the
+ * whole table would take milliseconds, in which a connection could complete and then be reset
+ * by the close that follows the check.
+ */
+function queueInTable(table: string, inode: string): number | undefined {
+  const fd = openSync(table, 'r');
+  try {
+    const chunk = Buffer.alloc(16 * 1024);
+    let pending = '';
+    let header = true;
+    for (;;) {
+      const read = readSync(fd, chunk, 0, chunk.length, null);
+      if (read === 0) return undefined;
+      const lines = (pending + chunk.toString('latin1', 0, read)).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (header) {
+          header = false;
+          continue;
+        }
+        // sl local remote st tx_queue:rx_queue tr:when retransmits uid timeout inode; for a listener rx_queue is its queue.
+        const fields = line.trim().split(/\s+/);
+        if (fields[9] === inode) return parseInt(fields[4].split(':')[1], 16);
+        if (fields[3] !== '0A') return undefined; // past the listeners
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

