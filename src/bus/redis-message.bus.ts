@@ -93,6 +93,8 @@ export class RedisMessageBus extends MessageBus {
     }
     try {
       const receivers = await this.publisher.publish(this.channel(recipient), this.origin);
+      // A publish that timed out without the link dropping leaves no 'ready' to pay it on.
+      if (this.owed.size > 0) void this.payOwedNudges();
       // Our own subscription counts too while we watch (or have just stopped watching) the user.
       return receivers - (this.watched.has(recipient) ? 1 : 0) > 0;
     } catch (error) {

@@ -12,7 +12,15 @@ const NETWORK_CODES = new Set([
   'ENETUNREACH',
   'ENOTFOUND',
   'EAI_AGAIN',
+  'EHOSTDOWN',
+  'ENETDOWN',
 ]);
+
+/**
+ * A socket call that failed means no database to talk to, whatever its code: a blackhole route
+ * fails connect() with EINVAL, a prohibit route or a firewall's DROP with EACCES or EPERM.
+ */
+const SOCKET_CALLS = new Set(['connect', 'read', 'write', 'getaddrinfo']);
 
 /**
  * SQLSTATE classes that say "not now" rather than "not this": 08 connection exception,
@@ -38,6 +46,8 @@ export function isUnavailable(error: unknown): boolean {
   // Network codes first: EPIPE has the shape of a SQLSTATE.
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  const syscall = (error as { syscall?: unknown } | null)?.syscall;
+  if (typeof syscall === 'string' && SOCKET_CALLS.has(syscall)) return true;
   const state = sqlState(error);
   if (state) return TRANSIENT_CLASSES.has(state.slice(0, 2));
   return error instanceof Error && DRIVER_MESSAGES.test(error.message);
