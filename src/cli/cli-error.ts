@@ -19,6 +19,9 @@ export class UsageError extends CliError {
 
 /** One line for any error: the CLI never prints a stack trace. */
 export function describeError(error: unknown): string {
+  if (error instanceof MessageNotSentError && error.maybeStored) {
+    return `the server did not confirm the message after ${error.attempts} tries (${describeError(error.lastError)}): it may have arrived; sending it again cannot deliver it twice`;
+  }
   if (error instanceof MessageNotSentError) {
     return `the message was NOT sent after ${error.attempts} tries (${describeError(error.lastError)}); try again later`;
   }

@@ -16,12 +16,22 @@ function instantClock(delays: number[]): Clock {
   };
 }
 
-/** A fetch that answers with `statuses` in turn ('network': throws), recording each request's key. */
-function scriptedFetch(statuses: Array<number | 'network'>, keys: Array<string | null>): typeof fetch {
+/**
+ * A fetch that answers with `statuses` in turn, recording each request's key. 'network' throws
+ * as a browser does (no reason given); 'refused' and 'reset' as Node does, with the socket's code.
+ */
+function scriptedFetch(
+  statuses: Array<number | 'network' | 'refused' | 'reset'>,
+  keys: Array<string | null>,
+): typeof fetch {
   return (_input, init) => {
     keys.push(new Headers(init?.headers).get('idempotency-key'));
     const status = statuses.shift() ?? 200;
     if (status === 'network') return Promise.reject(new TypeError('fetch failed'));
+    if (status === 'refused' || status === 'reset') {
+      const code = status === 'refused' ? 'ECONNREFUSED' : 'ECONNRESET';
+      return Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) }));
+    }
     const body =
       status === 200
         ? { status: 'success', details: 'sent', delivery: 'queued', message_id: '0000000000000007' }
@@ -65,6 +75,25 @@ describe(CohoraClient.name, () => {
     expect((error as MessageNotSentError).message).toBe('the message was not sent (3 attempts; last: failed with 503)');
     expect((error as MessageNotSentError).idempotencyKey).toBe('mine');
     expect(keys).toEqual(['mine', 'mine', 'mine']);
+  });
+
+  it('does not claim "not sent" when a try may have been stored (a 504, a connection cut mid-request)', async () => {
+    const giveUp = async (first: 504 | 503 | 'reset' | 'refused' | 'network') => {
+      const client = new CohoraClient({
+        server: 'http://127.0.0.1:1',
+        fetch: scriptedFetch([first, 503, 503], []),
+        sendRetry: { attempts: 3, clock: instantClock([]) },
+      });
+      return (await client.sendMessage(input).catch((e: unknown) => e)) as MessageNotSentError;
+    };
+    for (const first of [504, 'reset'] as const) {
+      const error = await giveUp(first);
+      expect(error.maybeStored).toBe(true);
+      expect(error.message).toMatch(/^the message may not have been sent: the server did not confirm it \(3 attempts;/);
+    }
+    for (const first of [503, 'refused', 'network'] as const) {
+      expect((await giveUp(first)).maybeStored).toBe(false);
+    }
   });
 
   it('does not retry a refusal that will not pass by itself', async () => {

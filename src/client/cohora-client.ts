@@ -78,7 +78,8 @@ export class CohoraClient {
   /**
    * Sends with an Idempotency-Key, so that retrying can never store the message twice. No
    * answer, a 503, a 504 or a 409 (the key still in flight) is retried with jittered backoff,
-   * up to the configured attempts; then MessageNotSentError. Any other refusal throws its
+   * up to the configured attempts; then MessageNotSentError (with `maybeStored` when a try
+   * may have reached storage). Any other refusal throws its
    * CohoraHttpError at once: 404 when the recipient does not exist, 401 when the sender does not.
    */
   async sendMessage({
@@ -92,6 +93,7 @@ export class CohoraClient {
     const key = idempotencyKey ?? newIdempotencyKey();
     const { attempts, backoff: backoffOptions, clock } = this.sendRetry;
     const backoff = new Backoff(backoffOptions);
+    let maybeStored = false;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.request<SendMessageResponse>('POST', 'api/messages/send', body, { 'idempotency-key': key });
@@ -100,7 +102,9 @@ export class CohoraClient {
           error instanceof CohoraNetworkError ||
           (error instanceof CohoraHttpError && RETRYABLE_STATUSES.has(error.status));
         if (!retryable) throw error;
-        if (attempt >= attempts) throw new MessageNotSentError(key, attempt, error);
+        // A 503, a 409 or a refused connection stored nothing; a 504 or a cut request may have.
+        maybeStored ||= error instanceof CohoraNetworkError ? error.mayHaveArrived : error.status === 504;
+        if (attempt >= attempts) throw new MessageNotSentError(key, attempt, error, maybeStored);
         await new Promise<void>((resolve) => clock.setTimeout(resolve, backoff.next()));
       }
     }

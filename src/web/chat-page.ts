@@ -361,7 +361,8 @@ export class ChatPage {
       sent = withServerId(entry, message_id);
     } catch (error) {
       showSendState(item, 'not-sent', () => void this.deliver(item, entry, input));
-      v.sendError.textContent = `Not sent: ${explain(error)}`;
+      const unconfirmed = error instanceof MessageNotSentError && error.maybeStored;
+      v.sendError.textContent = `${unconfirmed ? 'Not confirmed' : 'Not sent'}: ${explain(error)}`;
       return;
     }
     // To oneself, the frame may have come first and is on screen already: one message, shown once.
@@ -400,6 +401,9 @@ export class ChatPage {
 }
 
 function explain(error: unknown): string {
+  if (error instanceof MessageNotSentError && error.maybeStored) {
+    return `${explain(error.lastError)} It may have arrived: Retry cannot send it twice.`;
+  }
   if (error instanceof MessageNotSentError) return `${explain(error.lastError)} Press Retry to try again.`;
   if (error instanceof CohoraNetworkError) return 'cannot reach the cohora server. Is it running?';
   if (error instanceof CohoraHttpError) return `${error.message}.`;
