@@ -57,8 +57,9 @@ const LISTEN_QUEUE_DRAIN_MS = 2_000;
  * (`listen(fd, 0)`: the kernel completes no new handshake while one waits, and drops further
  * SYNs, so those clients retry and are refused once the listener is gone), Node accepts what
  * waits, and the listener closes in the first turn of the event loop that finds the queue empty.
- * What remains: a handshake the kernel answered in the instant before the close is reset (at
- * most one per shutdown in our runs, against 6-7 before; docs/decisions.md, "Operations").
+ * What remains: Linux counts a queue as full only above its backlog, so even at 0 it completes
+ * one handshake, and one completed between the last check and the close is reset (at most one
+ * per shutdown, against 6-7 before; docs/decisions.md, "Operations").
  */
 async function closeListenerGently(server: Server): Promise<void> {
   const handle = (server as Server & { _handle?: { fd?: number; listen?: (backlog: number) => number } })._handle;
