@@ -30,7 +30,9 @@ export {
   peerNameOf,
   type Person,
 } from './history.store.js';
+export { LiveDirectory, type LiveDirectoryEvents } from './live-directory.js';
 export { MemoryHistoryStore } from './memory-history.store.js';
+export { type Peer, PeopleIndex } from './people-index.js';
 export { MessageDeduper } from './message-deduper.js';
 export type { PresenceChange } from './presence-watch.js';
 export type { SendAck, SocketSendOptions } from './socket-send-queue.js';

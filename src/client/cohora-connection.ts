@@ -113,7 +113,7 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
   private readonly rest: CohoraClient;
 
   private protocolSeen?: ServerProtocol;
-  private limits = DEFAULT_V2_LIMITS;
+  private serverLimits = DEFAULT_V2_LIMITS;
   /** The socket whose `ready` arrived: sends and watches go out on it. */
   private readySocket?: SocketLike;
   private lastCloseCode?: number;
@@ -164,6 +164,11 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
     return this.protocolSeen;
   }
 
+  /** The server's limits from the last `ready` (the documented defaults before one). */
+  get limits(): V2Limits {
+    return this.serverLimits;
+  }
+
   /** Whether a watched user is online: undefined when not watched, or not known (no socket). */
   isOnline(userId: string): boolean | undefined {
     return this.presenceWatch.isOnline(userId);
@@ -183,7 +188,7 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
       return Promise.reject(new MessageNotSentError(key, 0, new Error('the connection is closed')));
     }
     // A frame over the socket's limit would close it (1009): REST answers it with its status.
-    if (encoder.encode(JSON.stringify(frame)).length > this.limits.max_frame_bytes) return this.sendOverRest(frame);
+    if (encoder.encode(JSON.stringify(frame)).length > this.serverLimits.max_frame_bytes) return this.sendOverRest(frame);
     const sent = this.sends.send(frame);
     this.reconnectNowForSend();
     return sent;
@@ -195,7 +200,7 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
    * is sent again on every new socket. RangeError past the server's `max_watch`.
    */
   watch(ids: Iterable<string>): void {
-    this.presenceWatch.replace(ids, this.limits.max_watch);
+    this.presenceWatch.replace(ids, this.serverLimits.max_watch);
     if (this.readySocket) this.writeWatch(this.readySocket);
   }
 
@@ -352,7 +357,7 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
   }
 
   private ready(socket: SocketLike, frame: ReadyFrame): void {
-    this.limits = frame.limits;
+    this.serverLimits = frame.limits;
     this.readySocket = socket;
     // A new socket watches nobody: only a list with ids needs sending.
     if (this.presenceWatch.ids.length > 0) this.writeWatch(socket);
