@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DirectoryModule } from '../directory/directory.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { DeliveryTracker } from './delivery-tracker.js';
@@ -11,7 +12,7 @@ import { V2Sessions } from './v2-sessions.js';
 import { SendBudget } from '../rate-limit/send-budget.js';
 
 @Module({
-  imports: [UsersModule],
+  imports: [UsersModule, DirectoryModule],
   controllers: [MessagesController],
   providers: [
     MessagesService,

@@ -1,5 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { DirectoryFeed } from '../directory/directory-feed.js';
 import { V2_MAX_FRAME_BYTES, V2_MAX_IN_FLIGHT, V2_MAX_WATCH } from '../protocol/ws-frames-v2.js';
 import type { ClientConnection } from './client-connection.js';
 import { MessagesGateway } from './messages.gateway.js';
@@ -14,6 +15,7 @@ export class V2Sessions implements OnModuleInit {
   constructor(
     sends: SocketSends,
     config: AppConfig,
+    directory: DirectoryFeed,
     private readonly gateway: MessagesGateway,
   ) {
     this.context = {
@@ -25,7 +27,7 @@ export class V2Sessions implements OnModuleInit {
         max_watch: V2_MAX_WATCH,
       },
       frameRate: config.rateLimits.wsFrames,
-      followDirectory: () => undefined,
+      followDirectory: (connection) => directory.follow(connection),
       watch: () => undefined,
     };
   }

@@ -246,4 +246,51 @@ describe('cohora.v2 sockets', () => {
       expect((await socket.closed()).code).toBe(1009);
     });
   });
+
+  describe('users', () => {
+    it('announces users registered after ready, with their names', async () => {
+      const alice = await user();
+      const socket = await app.connectV2(alice.id);
+      const later = await user('later');
+      for (;;) {
+        const frame = await socket.next('users');
+        // Users registered just before ready may come too: the client merges by id.
+        if (frame.added.some((u) => u.id === later.id)) {
+          expect(frame.added).toContainEqual({ id: later.id, name: later.name });
+          break;
+        }
+      }
+    });
+
+    it('coalesces a burst of registrations into few frames, 250 ms apart, in registration order', async () => {
+      const alice = await user();
+      const socket = await app.connectV2(alice.id);
+      const burst = await Promise.all(Array.from({ length: 40 }, (_, i) => app.createUser(`burst${n}-${i}`)));
+      const seen: { id: string }[] = [];
+      const arrivals: number[] = [];
+      while (!burst.every((b) => seen.some((u) => u.id === b.id))) {
+        const frame = await socket.next('users');
+        seen.push(...frame.added);
+        arrivals.push(socket.receivedAt(frame));
+      }
+      expect(arrivals.length).toBeLessThan(10);
+      for (let i = 1; i < arrivals.length; i++) expect(arrivals[i] - arrivals[i - 1]).toBeGreaterThanOrEqual(240);
+      const { body } = await app.get('/api/users/list');
+      const order = Object.values(body.users as Record<string, string>);
+      const registered = seen.map((u) => order.indexOf(u.id));
+      expect([...registered].sort((x, y) => x - y)).toEqual(registered);
+    });
+
+    it('sends no users frame to a v1 socket', async () => {
+      const [alice, bob] = [await user(), await user()];
+      const v1 = await app.connect(bob.id);
+      const v2 = await app.connectV2(alice.id);
+      const unseen = await user('unseen');
+      // Once a v2 socket has the news, a v1 socket would have had it too.
+      while (!(await v2.next('users')).added.some((u) => u.id === unseen.id));
+      await app.send(bob.id, 'after the registration');
+      expect(await v1.nextFrame()).toMatchObject({ message: 'after the registration' });
+      expect(v1.buffered).toHaveLength(0);
+    });
+  });
 });

@@ -26,12 +26,15 @@ export interface V2Options {
  */
 export class V2Client {
   private readonly frames: (Typed | MessageFrame)[] = [];
+  private readonly arrivals = new WeakMap<object, number>();
   private waiters = new Set<() => void>();
   private closeInfo?: Closed;
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data: Buffer) => {
-      this.frames.push(JSON.parse(data.toString('utf8')));
+      const frame = JSON.parse(data.toString('utf8')) as Typed | MessageFrame;
+      this.arrivals.set(frame, performance.now());
+      this.frames.push(frame);
       this.wake();
     });
     socket.on('close', (code, reason) => {
@@ -109,6 +112,11 @@ export class V2Client {
       const frame = await this.next('presence', Math.max(1, deadline - Date.now()));
       if (done(frame)) return frame;
     }
+  }
+
+  /** When `frame` arrived (performance.now()). */
+  receivedAt(frame: object): number {
+    return this.arrivals.get(frame)!;
   }
 
   /** Frames received and not yet taken. */
