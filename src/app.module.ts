@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BusModule } from './bus/bus.module.js';
 import { ConfigModule } from './config/config.module.js';
+import { DirectoryModule } from './directory/directory.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { LoggingModule } from './logging/logging.module.js';
@@ -26,6 +27,7 @@ import { UsersModule } from './users/users.module.js';
     RateLimitModule,
     UsersModule,
     MessagesModule,
+    DirectoryModule,
     IdempotencyModule,
     HealthModule,
   ],

@@ -1,5 +1,5 @@
 import { NodeCohoraConnection } from '../client/node/node-connection.js';
-import { V2_SUBPROTOCOL } from '../protocol/ws-frames-v2.js';
+import { V2_PROTOCOL } from '../protocol/ws-frames-v2.js';
 import type { CliContext } from './cli-context.js';
 import type { NamedProfile } from './profile-store.js';
 
@@ -43,7 +43,7 @@ export async function checkPresence(
       };
       connection.on('ready', ({ limits }) => done(limits));
       connection.on('connected', () => {
-        if (connection.serverProtocol !== V2_SUBPROTOCOL) done(undefined);
+        if (connection.serverProtocol !== V2_PROTOCOL) done(undefined);
       });
       connection.on('disconnected', () => done(undefined));
       void connection.start();

@@ -42,14 +42,15 @@ export { type AuthFrame, MAX_INBOUND_FRAME_BYTES, type MessageFrame } from '../p
 export {
   type AckFrame,
   type ClientFrameV2,
+  type DirectoryEntry,
   type ErrorFrame,
   type PresenceFrame,
   type ReadyFrame,
   type SendFrame,
   type ServerFrameV2,
   type UsersFrame,
+  V2_PROTOCOL,
   V2_REVISION,
-  V2_SUBPROTOCOL,
   type V2Limits,
   type WatchFrame,
 } from '../protocol/ws-frames-v2.js';

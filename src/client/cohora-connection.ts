@@ -10,10 +10,10 @@ import type { AuthFrame } from '../protocol/ws-frames.js';
 import {
   type ReadyFrame,
   type SendFrame,
-  type TypedServerFrame,
+  type ServerFrameV2,
   type V2Limits,
   type WatchFrame,
-  V2_SUBPROTOCOL,
+  V2_PROTOCOL,
 } from '../protocol/ws-frames-v2.js';
 import { type PresenceChange, PresenceWatch } from './presence-watch.js';
 import { ReconnectPolicy } from './reconnect-policy.js';
@@ -50,7 +50,7 @@ export interface ConnectionOptions {
 }
 
 /** `cohora.v2` once a socket opened with it, `v1` once one opened without, undefined before any did. */
-export type ServerProtocol = typeof V2_SUBPROTOCOL | 'v1';
+export type ServerProtocol = typeof V2_PROTOCOL | 'v1';
 
 /** Until a `ready` says otherwise: docs/protocol-v2.md's defaults. */
 export const DEFAULT_V2_LIMITS: V2Limits = {
@@ -249,7 +249,7 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
     this.emit('connecting', { url: this.url, attempt: this.reconnect.failures });
     let socket: SocketLike;
     try {
-      socket = this.twoWay ? new this.WebSocket(this.url, [V2_SUBPROTOCOL]) : new this.WebSocket(this.url);
+      socket = this.twoWay ? new this.WebSocket(this.url, [V2_PROTOCOL]) : new this.WebSocket(this.url);
     } catch (error) {
       // A constructor throws only for a URL it rejects: retrying will not help either.
       this.currentState = 'stopped';
@@ -277,7 +277,7 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
     if (this.lastId !== undefined) auth.since = this.lastId;
     if (this.token !== undefined) auth.token = this.token;
     socket.send(JSON.stringify(auth));
-    this.protocolSeen = socket.protocol === V2_SUBPROTOCOL ? V2_SUBPROTOCOL : 'v1';
+    this.protocolSeen = socket.protocol === V2_PROTOCOL ? V2_PROTOCOL : 'v1';
     // No v2 here (an older server, a proxy that strips the header): what waits goes over REST.
     if (this.protocolSeen === 'v1') this.sends.handOver((frame) => this.sendOverRest(frame));
     this.currentState = 'connected';
@@ -333,7 +333,7 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
     });
   }
 
-  private receiveTyped(socket: SocketLike, frame: TypedServerFrame): void {
+  private receiveTyped(socket: SocketLike, frame: ServerFrameV2): void {
     switch (frame.type) {
       case 'ready':
         return this.ready(socket, frame);

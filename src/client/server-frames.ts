@@ -1,10 +1,10 @@
 import type { MessageFrame } from '../protocol/ws-frames.js';
-import type { TypedServerFrame } from '../protocol/ws-frames-v2.js';
+import type { ServerFrameV2 } from '../protocol/ws-frames-v2.js';
 
 const decoder = new TextDecoder();
 
 /** What a frame from `/ws` turned out to be; undefined for anything cohora does not send. */
-export type ServerFrame = { kind: 'message'; frame: MessageFrame } | { kind: 'typed'; frame: TypedServerFrame };
+export type ServerFrame = { kind: 'message'; frame: MessageFrame } | { kind: 'typed'; frame: ServerFrameV2 };
 
 /**
  * Reads one frame from the server. A v1 message frame has no `type`; every other v2 frame has
@@ -61,27 +61,27 @@ function messageFrameOf(parsed: Record<string, unknown>): MessageFrame | undefin
   };
 }
 
-function typedFrameOf(parsed: Record<string, unknown>): TypedServerFrame | undefined {
+function typedFrameOf(parsed: Record<string, unknown>): ServerFrameV2 | undefined {
   switch (parsed.type) {
     case 'ready': {
       const limits = parsed.limits as Record<string, unknown> | undefined;
       const numbers = ['max_message_length', 'max_frame_bytes', 'max_in_flight', 'max_watch'] as const;
       if (typeof parsed.user_id !== 'string' || typeof limits !== 'object' || limits === null) return undefined;
       if (!numbers.every((name) => isPositiveInteger(limits[name]))) return undefined;
-      return parsed as unknown as TypedServerFrame;
+      return parsed as unknown as ServerFrameV2;
     }
     case 'ack':
       return typeof parsed.key === 'string' &&
         typeof parsed.message_id === 'string' &&
         (parsed.delivery === 'delivered' || parsed.delivery === 'queued')
-        ? (parsed as unknown as TypedServerFrame)
+        ? (parsed as unknown as ServerFrameV2)
         : undefined;
     case 'error':
       return (typeof parsed.key === 'string' || parsed.key === null) &&
         isPositiveInteger(parsed.status) &&
         typeof parsed.message === 'string' &&
         (parsed.retry_after === undefined || (typeof parsed.retry_after === 'number' && parsed.retry_after >= 0))
-        ? (parsed as unknown as TypedServerFrame)
+        ? (parsed as unknown as ServerFrameV2)
         : undefined;
     case 'users':
       return Array.isArray(parsed.added) &&
@@ -89,11 +89,11 @@ function typedFrameOf(parsed: Record<string, unknown>): TypedServerFrame | undef
           (user: unknown) =>
             typeof (user as { id?: unknown })?.id === 'string' && typeof (user as { name?: unknown }).name === 'string',
         )
-        ? (parsed as unknown as TypedServerFrame)
+        ? (parsed as unknown as ServerFrameV2)
         : undefined;
     case 'presence':
       return isStringArray(parsed.online) && isStringArray(parsed.offline)
-        ? (parsed as unknown as TypedServerFrame)
+        ? (parsed as unknown as ServerFrameV2)
         : undefined;
     default:
       return undefined;

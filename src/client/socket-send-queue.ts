@@ -1,12 +1,12 @@
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { CohoraHttpError, CohoraNetworkError, MessageNotSentError } from './client-errors.js';
 import type { Clock } from './clock.js';
-import type { AckFrame, Delivery, ErrorFrame, SendFrame } from '../protocol/ws-frames-v2.js';
+import type { AckFrame, ErrorFrame, SendFrame } from '../protocol/ws-frames-v2.js';
 
 /** What a send resolves with, over the socket or REST: the stored message's id and whether it reached a socket. */
 export interface SendAck {
   message_id: string;
-  delivery: Delivery;
+  delivery: AckFrame['delivery'];
 }
 
 export interface SocketSendOptions {

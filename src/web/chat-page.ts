@@ -4,7 +4,7 @@ import { CohoraConnection, type ConnectionState } from '../client/cohora-connect
 import { type HistoryEntry, outgoingEntry, peerIdOf, withServerId } from '../client/history.store.js';
 import { LiveDirectory } from '../client/live-directory.js';
 import { CloseCode } from '../protocol/close-codes.js';
-import { V2_SUBPROTOCOL } from '../protocol/ws-frames-v2.js';
+import { V2_PROTOCOL } from '../protocol/ws-frames-v2.js';
 import { ServerUrl } from '../client/server-url.js';
 import { WebStorageHistoryStore } from '../client/web-storage-history.store.js';
 import { byId, element } from './dom.js';
@@ -112,7 +112,7 @@ export class ChatPage {
 
   /** Whether the server speaks cohora.v2 to this page: then the directory and presence come live. */
   private get twoWay(): boolean {
-    return this.connection?.serverProtocol === V2_SUBPROTOCOL;
+    return this.connection?.serverProtocol === V2_PROTOCOL;
   }
 
   async boot(): Promise<void> {
