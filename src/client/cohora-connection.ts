@@ -188,7 +188,8 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
       return Promise.reject(new MessageNotSentError(key, 0, new Error('the connection is closed')));
     }
     // A frame over the socket's limit would close it (1009): REST answers it with its status.
-    if (encoder.encode(JSON.stringify(frame)).length > this.serverLimits.max_frame_bytes) return this.sendOverRest(frame);
+    if (encoder.encode(JSON.stringify(frame)).length > this.serverLimits.max_frame_bytes)
+      return this.sendOverRest(frame);
     const sent = this.sends.send(frame);
     this.reconnectNowForSend();
     return sent;
