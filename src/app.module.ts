@@ -7,6 +7,7 @@ import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { PresenceModule } from './presence/presence.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { StorageModule } from './storage/storage.module.js';
@@ -28,6 +29,7 @@ import { UsersModule } from './users/users.module.js';
     UsersModule,
     MessagesModule,
     DirectoryModule,
+    PresenceModule,
     IdempotencyModule,
     HealthModule,
   ],

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DirectoryModule } from '../directory/directory.module.js';
+import { PresenceModule } from '../presence/presence.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { DeliveryTracker } from './delivery-tracker.js';
@@ -12,7 +13,7 @@ import { V2Sessions } from './v2-sessions.js';
 import { SendBudget } from '../rate-limit/send-budget.js';
 
 @Module({
-  imports: [UsersModule, DirectoryModule],
+  imports: [UsersModule, DirectoryModule, PresenceModule],
   controllers: [MessagesController],
   providers: [
     MessagesService,

@@ -16,7 +16,7 @@ export interface V2SessionContext {
   /** Called once the socket is ready: it receives `users` frames from here on, until it closes. */
   readonly followDirectory: (connection: ClientConnection) => void;
   /** A well-formed watch list (at most max_watch ids), for the socket's presence frames. */
-  readonly watch: (connection: ClientConnection, ids: string[]) => void;
+  readonly watch: (connection: ClientConnection, ids: string[]) => Promise<void>;
 }
 
 const TOO_EARLY = 'Too early: send nothing after the auth frame until the ready frame has arrived';
@@ -102,7 +102,7 @@ export class V2Session {
       );
     }
     if (ids.length > maxWatch) return this.answer(errorFrame(null, 400, `ids must name at most ${maxWatch} users`));
-    this.context.watch(this.connection, [...new Set(ids as string[])]);
+    void this.context.watch(this.connection, [...new Set(ids as string[])]);
   }
 
   /** Counts a frame other than a send; false (and the socket closed with 1008) over RATE_LIMIT_WS_FRAMES. */

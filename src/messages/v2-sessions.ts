@@ -1,21 +1,27 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { DirectoryFeed } from '../directory/directory-feed.js';
+import { PresenceService } from '../presence/presence.service.js';
 import { V2_MAX_FRAME_BYTES, V2_MAX_IN_FLIGHT, V2_MAX_WATCH } from '../protocol/ws-frames-v2.js';
 import type { ClientConnection } from './client-connection.js';
 import { MessagesGateway } from './messages.gateway.js';
 import { SocketSends } from './socket-sends.js';
+import { errorFrame } from './v2-frames.js';
 import { V2Session, type V2SessionContext } from './v2-session.js';
+
+const PRESENCE_UNAVAILABLE = 'Presence cannot be looked up right now; watch again shortly';
 
 /** Makes the session of each v2 socket, with what every session of the process shares. */
 @Injectable()
 export class V2Sessions implements OnModuleInit {
+  private readonly logger = new Logger(V2Sessions.name);
   private readonly context: V2SessionContext;
 
   constructor(
     sends: SocketSends,
     config: AppConfig,
     directory: DirectoryFeed,
+    presence: PresenceService,
     private readonly gateway: MessagesGateway,
   ) {
     this.context = {
@@ -28,7 +34,11 @@ export class V2Sessions implements OnModuleInit {
       },
       frameRate: config.rateLimits.wsFrames,
       followDirectory: (connection) => directory.follow(connection),
-      watch: () => undefined,
+      watch: (connection, ids) =>
+        presence.watch(connection, ids).catch((error: Error) => {
+          this.logger.warn(`Could not look presence up for a watch: ${error.message}`);
+          connection.sendFrame(errorFrame(null, 503, PRESENCE_UNAVAILABLE, 1));
+        }),
     };
   }
 

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { SendRateLimitedError } from '../common/domain-errors.js';
 import { AppConfig } from '../config/app-config.js';
@@ -15,7 +15,8 @@ export class SendBudget {
   private readonly rate: Rate | null;
 
   constructor(
-    private readonly storage: ThrottlerStorage,
+    // An interface and a token of one name: the metadata would name the interface (Object).
+    @Inject(ThrottlerStorage) private readonly storage: ThrottlerStorage,
     config: AppConfig,
   ) {
     this.rate = config.rateLimits.send;

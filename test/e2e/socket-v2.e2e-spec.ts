@@ -293,4 +293,96 @@ describe('cohora.v2 sockets', () => {
       expect(v1.buffered).toHaveLength(0);
     });
   });
+
+  describe('watch and presence', () => {
+    it('answers a watch with a snapshot of every id, unknown ids offline', async () => {
+      const [alice, bob, carol] = [await user(), await user(), await user()];
+      await app.connect(bob.id);
+      const socket = await app.connectV2(alice.id);
+      socket.watch([bob.id, carol.id, 'nobody', alice.id]);
+      const snapshot = await socket.next('presence');
+      expect(new Set(snapshot.online)).toEqual(new Set([bob.id, alice.id]));
+      expect(new Set(snapshot.offline)).toEqual(new Set([carol.id, 'nobody']));
+    });
+
+    it('reports a watched user going online, and offline after the grace, v1 sockets included', async () => {
+      const [alice, bob] = [await user(), await user()];
+      const socket = await app.connectV2(alice.id);
+      socket.watch([bob.id]);
+      expect(await socket.next('presence')).toEqual({ type: 'presence', online: [], offline: [bob.id] });
+      const tab = await app.connect(bob.id);
+      expect(await socket.next('presence')).toEqual({ type: 'presence', online: [bob.id], offline: [] });
+      const closedAt = performance.now();
+      tab.close();
+      const offline = await socket.next('presence');
+      expect(offline).toEqual({ type: 'presence', online: [], offline: [bob.id] });
+      expect(socket.receivedAt(offline) - closedAt).toBeGreaterThanOrEqual(900);
+      expect(socket.receivedAt(offline) - closedAt).toBeLessThan(2_000);
+    });
+
+    it('shows no flicker when a user reconnects within the grace', async () => {
+      const [alice, bob, carol] = [await user(), await user(), await user()];
+      const first = await app.connectV2(bob.id);
+      const socket = await app.connectV2(alice.id);
+      socket.watch([bob.id]);
+      expect((await socket.next('presence')).online).toEqual([bob.id]);
+      first.close();
+      await first.closed();
+      await app.connectV2(bob.id);
+      socket.watch([bob.id, carol.id]);
+      expect((await socket.next('presence')).online).toEqual([bob.id]);
+      // The grace has no event of its own to wait for: wait it out, then make a change that is seen.
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      await app.connect(carol.id);
+      expect(await socket.next('presence')).toEqual({ type: 'presence', online: [carol.id], offline: [] });
+    });
+
+    it('replaces the watch list: changes of users no longer watched are not sent', async () => {
+      const [alice, bob, carol] = [await user(), await user(), await user()];
+      const socket = await app.connectV2(alice.id);
+      socket.watch([bob.id]);
+      await socket.next('presence');
+      socket.watch([carol.id]);
+      expect(await socket.next('presence')).toEqual({ type: 'presence', online: [], offline: [carol.id] });
+      await app.connect(bob.id);
+      await app.connect(carol.id);
+      expect(await socket.next('presence')).toEqual({ type: 'presence', online: [carol.id], offline: [] });
+      socket.watch([]);
+      expect(await socket.next('presence')).toEqual({ type: 'presence', online: [], offline: [] });
+    });
+
+    it('coalesces changes of many watched users into frames at least 250 ms apart', async () => {
+      const alice = await user();
+      const others = await Promise.all(Array.from({ length: 20 }, () => user('crowd')));
+      const socket = await app.connectV2(alice.id);
+      socket.watch(others.map((o) => o.id));
+      await socket.next('presence');
+      await Promise.all(others.map((o) => app.connect(o.id)));
+      const online = new Set<string>();
+      const arrivals: number[] = [];
+      while (online.size < others.length) {
+        const frame = await socket.next('presence');
+        frame.online.forEach((id) => online.add(id));
+        arrivals.push(socket.receivedAt(frame));
+      }
+      for (let i = 1; i < arrivals.length; i++) expect(arrivals[i] - arrivals[i - 1]).toBeGreaterThanOrEqual(240);
+      expect(arrivals.length).toBeLessThan(others.length);
+    });
+
+    it('refuses a watch list that is too long or not a list of ids with 400, key null', async () => {
+      const alice = await user();
+      const socket = await app.connectV2(alice.id);
+      socket.watch(Array.from({ length: 257 }, (_, i) => `id${i}`));
+      expect(await socket.next('error')).toEqual({
+        type: 'error',
+        key: null,
+        status: 400,
+        message: 'ids must name at most 256 users',
+      });
+      socket.send({ type: 'watch', ids: 'everyone' });
+      expect(await socket.next('error')).toMatchObject({ key: null, status: 400 });
+      socket.watch([alice.id]);
+      expect((await socket.next('presence')).online).toEqual([alice.id]);
+    });
+  });
 });
