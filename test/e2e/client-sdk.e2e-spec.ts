@@ -315,6 +315,22 @@ describe('client SDK over a cohora.v2 socket', () => {
     expect(directory.users.get(later.id)).toBe(later.name);
   });
 
+  it('reports the presence of watched users: a snapshot, then online and offline as they come and go', async () => {
+    const alice = await register('alice');
+    const bob = await register('bob');
+    const alices = await ready(alice);
+    const nobody = '00000000-0000-4000-8000-000000000001';
+    alices.connection.watch([bob.id, nobody]);
+    await until(() => alices.connection.isOnline(bob.id) === false, 'the snapshot');
+    expect(alices.connection.isOnline(nobody)).toBe(false);
+
+    const bobs = await ready(bob);
+    await until(() => alices.connection.isOnline(bob.id) === true, 'Bob online', 3_000);
+    await bobs.connection.close();
+    await until(() => alices.connection.isOnline(bob.id) === false, 'Bob offline', 4_000);
+    expect(alices.presence.some((change) => change.online.includes(bob.id))).toBe(true);
+  });
+
   it('falls back to REST, and still receives, when a proxy strips the subprotocol', async () => {
     const proxy = await SubprotocolStrippingProxy.start(app.port);
     cleanups.push(() => proxy.close());
