@@ -10,7 +10,7 @@ import { MemoryHistoryStore } from '../../src/client/memory-history.store.js';
 import { JsonLinesHistoryStore } from '../../src/client/node/json-lines-history.store.js';
 import { NodeCohoraConnection } from '../../src/client/node/node-connection.js';
 import { LiveDirectory } from '../../src/client/live-directory.js';
-import { SubprotocolStrippingProxy } from '../support/subprotocol-stripping-proxy.js';
+import { InspectingProxy } from '../support/inspecting-proxy.js';
 import { TestApp, tempDataDir } from '../support/test-app.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -332,7 +332,7 @@ describe('client SDK over a cohora.v2 socket', () => {
   });
 
   it('falls back to REST, and still receives, when a proxy strips the subprotocol', async () => {
-    const proxy = await SubprotocolStrippingProxy.start(app.port);
+    const proxy = await InspectingProxy.start(app.port, { stripSubprotocol: true });
     cleanups.push(() => proxy.close());
     const alice = await register('alice');
     const bob = await register('bob');
@@ -344,6 +344,10 @@ describe('client SDK over a cohora.v2 socket', () => {
     await client.sendMessage({ recipientId: bob.id, message: 'to the v1 socket', senderId: alice.id });
     await until(() => bobs.messages.length === 1, 'the message on the v1 socket');
     expect(bobs.readies()).toBe(0);
+    expect(proxy.requests('POST', '/api/messages/send')).toBe(1);
+    // ws refuses such a handshake where a browser opens the socket: the SDK hides the difference.
+    expect(bobs.disconnects).toEqual([]);
+    expect(bobs.connects()).toBe(1);
   });
 });
 
