@@ -14,6 +14,8 @@ import { createUsers } from '../lib/users.mjs';
 export const servers = [{ kind: 'cohora', label: 'cohora (one process)', short: 'cohora', role: 'subject' }];
 
 const OPEN_BATCH = 250;
+/** Users that come online, watched by one socket, for the cost of a change few watch. */
+const LONE_CHANGES = 40;
 const TIMEOUT_MS = 20_000;
 
 export function metricsFor(config) {
@@ -24,6 +26,7 @@ export function metricsFor(config) {
       { key: `cpuMsPerChange${at}`, label: `server CPU per presence change ${where}`, unit: 'ms', better: 'lower' },
       { key: `cpuUsPerWatcher${at}`, label: `server CPU per watcher frame ${where}`, unit: 'µs', better: 'lower' },
       { key: `fanoutMs${at}`, label: `online change to the last watcher's frame ${where} (median)`, unit: 'ms', better: 'lower' },
+      { key: `cpuMsPerLoneChange${at}`, label: `server CPU per change of a user with one watcher, ${where} online`, unit: 'ms', better: 'lower' },
     ];
   });
 }
@@ -37,6 +40,7 @@ export function notes(config) {
   return [
     `levels of ${config.levels.map((w) => w.toLocaleString('en-US')).join(', ')} watcher sockets (one user each, all online, each watching one target); ${config.changes} changes per level, online and offline in turn`,
     'CPU per change = server CPU over the toggles / their number: it includes the target socket opening or closing and the 1 s offline grace (idle); the frame fan-out dominates',
+    `one-watcher changes: ${LONE_CHANGES} other users come online one after another, watched by one socket, while the level's watchers are online (each change includes that user's socket opening and authenticating): what a change costs when few watch it, however many are online`,
   ];
 }
 
@@ -58,6 +62,53 @@ function openWatcher(wsUrl, userId, target, onChange) {
     });
     socket.once('error', reject);
   });
+}
+
+/**
+ * LONE_CHANGES users come online one after another, watched by one socket: the server's CPU per
+ * change, with whatever else is online meanwhile.
+ */
+async function loneChanges(server, client, wsUrl, index) {
+  const targets = await createUsers(client, `lone${index}-`, LONE_CHANGES);
+  const [watcherUser] = await createUsers(client, `lonewatcher${index}-`, 1);
+  const online = new Set();
+  let wake = () => undefined;
+  const watcher = await new Promise((resolve, reject) => {
+    const socket = new WebSocket(wsUrl, ['cohora.v2'], { perMessageDeflate: false });
+    let answered = false;
+    socket.once('open', () => socket.send(JSON.stringify({ id: watcherUser.id })));
+    socket.on('message', (data) => {
+      const text = data.toString();
+      if (text.startsWith('{"type":"ready"')) return socket.send(JSON.stringify({ type: 'watch', ids: targets.map((t) => t.id) }));
+      if (!text.startsWith('{"type":"presence"')) return;
+      if (!answered) {
+        answered = true;
+        return resolve(socket);
+      }
+      for (const id of JSON.parse(text).online) online.add(id);
+      wake();
+    });
+    socket.once('error', reject);
+  });
+  const sockets = [];
+  const window = cpuWindow(server.pid);
+  for (const target of targets) {
+    const socket = new WebSocket(wsUrl, { perMessageDeflate: false });
+    socket.once('open', () => socket.send(JSON.stringify({ id: target.id })));
+    sockets.push(socket);
+  }
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${online.size} of ${LONE_CHANGES} lone changes seen`)), TIMEOUT_MS);
+    wake = () => {
+      if (online.size < LONE_CHANGES) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    wake();
+  });
+  const cost = window.end();
+  for (const socket of [...sockets, watcher]) socket.terminate();
+  return (cost.cpu * 1000) / LONE_CHANGES;
 }
 
 export async function run(server, config) {
@@ -116,10 +167,12 @@ export async function run(server, config) {
       }
       const cost = window.end();
       const perChangeMs = (cost.cpu * 1000) / config.changes;
+      const loneMs = await loneChanges(server, client, wsUrl, index);
       Object.assign(metrics, {
         [`cpuMsPerChange@${level}`]: perChangeMs,
         [`cpuUsPerWatcher@${level}`]: (perChangeMs * 1000) / level,
         [`fanoutMs@${level}`]: median(fanouts),
+        [`cpuMsPerLoneChange@${level}`]: loneMs,
       });
       levels.push({ watchers: level, changes: config.changes, cpuSeconds: cost.cpu, wallSeconds: cost.wall, fanoutsMs: fanouts });
       if (frames !== level * config.changes) {
@@ -144,9 +197,13 @@ export async function run(server, config) {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // After this module has finished loading: run.mjs imports it, and would otherwise wait for it.
+  setImmediate(() => void runAlone(process.argv.slice(2)));
+}
+
+async function runAlone(argv) {
   const { runBench } = await import('../run.mjs');
   const { toMarkdown } = await import('../lib/report.mjs');
-  const argv = process.argv.slice(2);
   const mode = argv.includes('--smoke') ? 'smoke' : argv.includes('--full') ? 'full' : 'quick';
   const roundsAt = argv.indexOf('--rounds');
   const summary = await runBench({ mode, scenarios: ['presence'], rounds: roundsAt >= 0 ? Number(argv[roundsAt + 1]) : undefined });
