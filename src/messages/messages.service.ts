@@ -79,7 +79,9 @@ export class MessagesService {
         ? null
         : await beforeDeadline(this.users.findById(senderId), signal);
     if (sender === undefined) throw new UnknownSenderError(senderId!);
-    const recipient = await beforeDeadline(this.users.findById(recipientId), signal);
+    // Most recipients are cached: no promise, no listener on the bound for them.
+    const recipient =
+      this.users.cachedById(recipientId) ?? (await beforeDeadline(this.users.findById(recipientId), signal));
     if (!recipient) throw new RecipientNotFoundError(recipientId);
 
     const draft = {

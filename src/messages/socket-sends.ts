@@ -32,7 +32,7 @@ export class SocketSends {
 
   /** The checks before the store, in the HTTP send's order: budget, fields, then the service's. */
   async prepare(sender: User, key: string, fields: Record<string, unknown>): Promise<PreparedSend> {
-    await this.budget.spend(sender.id);
+    if (this.budget.limited) await this.budget.spend(sender.id);
     const { recipient_id: recipientId, message } = fields;
     // In the validation pipe's order: its length rule runs before its type rule, as there.
     const broken = [

@@ -22,6 +22,11 @@ export class SendBudget {
     this.rate = config.rateLimits.send;
   }
 
+  /** Whether sends are limited at all (RATE_LIMIT_SEND is not `off`). */
+  get limited(): boolean {
+    return this.rate !== null;
+  }
+
   /** Spends one send of `senderId`'s budget; rejects with SendRateLimitedError (429) over it. */
   async spend(senderId: string): Promise<void> {
     const { rate } = this;
