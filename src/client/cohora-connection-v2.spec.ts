@@ -273,8 +273,9 @@ describe(`${CohoraConnection.name} on a cohora.v2 socket`, () => {
       undefined,
     ]);
     conn.watch(['id-carol']);
-    expect(written().at(-1)).toEqual({ type: 'watch', ids: ['id-carol'] });
     expect(conn.isOnline('id-alice')).toBeUndefined();
+    clock.advance(500);
+    expect(written().at(-1)).toEqual({ type: 'watch', ids: ['id-carol'] });
 
     last().serverCloses(1006);
     // No socket: nobody's presence is known.
@@ -283,6 +284,38 @@ describe(`${CohoraConnection.name} on a cohora.v2 socket`, () => {
     last().accept('cohora.v2');
     last().push(ready());
     expect(written()).toEqual([{ type: 'watch', ids: ['id-carol'] }]);
+  });
+
+  it('sends at most one watch per 500 ms, the latest list, so scrolling stays under the frame limit', async () => {
+    const conn = await connection();
+    last().accept('cohora.v2');
+    last().push(ready());
+    conn.watch(['a']);
+    conn.watch(['a', 'b']);
+    conn.watch(['b', 'c']);
+    expect(written()).toEqual([{ type: 'watch', ids: ['a'] }]);
+    clock.advance(499);
+    expect(written()).toHaveLength(1);
+    clock.advance(1);
+    expect(written()).toEqual([
+      { type: 'watch', ids: ['a'] },
+      { type: 'watch', ids: ['b', 'c'] },
+    ]);
+  });
+
+  it('sends the watch again after retry_after when the server could not look it up (503)', async () => {
+    const conn = await connection();
+    last().accept('cohora.v2');
+    last().push(ready());
+    conn.watch(['a']);
+    last().push({ type: 'error', key: null, status: 503, message: 'Presence is unavailable', retry_after: 2 });
+    clock.advance(1_999);
+    expect(written()).toHaveLength(1);
+    clock.advance(1);
+    expect(written()).toEqual([
+      { type: 'watch', ids: ['a'] },
+      { type: 'watch', ids: ['a'] },
+    ]);
   });
 
   it('refuses a watch list longer than the server allows', async () => {

@@ -87,6 +87,13 @@ export interface ConnectionEvents {
 const encoder = new TextEncoder();
 
 /**
+ * At most one `watch` frame per this long: frames other than sends count under the server's
+ * RATE_LIMIT_WS_FRAMES (5 per second by default, the auth frame included; more closes with
+ * 1008), and a page that watches the rows in view would otherwise send one per scroll step.
+ */
+export const WATCH_INTERVAL_MS = 500;
+
+/**
  * A live connection to cohora's `/ws` for one user. It authenticates, resumes with `since`
  * (the last message id it holds), drops duplicates by id, appends every new message to the
  * history before emitting it, and reconnects after any close except 4401 or close(), as long
@@ -117,6 +124,8 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
   /** The socket whose `ready` arrived: sends and watches go out on it. */
   private readySocket?: SocketLike;
   private lastCloseCode?: number;
+  private lastWatchAt = Number.NEGATIVE_INFINITY;
+  private watchTimer?: unknown;
 
   private currentState: ConnectionState = 'idle';
   private socket?: SocketLike;
@@ -198,11 +207,12 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
   /**
    * Follows the presence of `ids` (the rows in view, the open conversation), replacing the
    * previous list; `presence` events report them, first all of them, then changes. The list
-   * is sent again on every new socket. RangeError past the server's `max_watch`.
+   * is sent again on every new socket. RangeError past the server's `max_watch`. Calls closer
+   * together than WATCH_INTERVAL_MS are sent as one, the latest list, when the interval is up.
    */
   watch(ids: Iterable<string>): void {
     this.presenceWatch.replace(ids, this.serverLimits.max_watch);
-    if (this.readySocket) this.writeWatch(this.readySocket);
+    this.scheduleWatch();
   }
 
   /** Reads the history (for `since` and for dedupe), then connects. Calling it again does nothing. */
@@ -289,6 +299,8 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
     if (socket !== this.socket) return;
     this.socket = undefined;
     this.readySocket = undefined;
+    this.clock.clearTimeout(this.watchTimer);
+    this.watchTimer = undefined;
     this.lastCloseCode = code;
     this.sends.socketClosed();
     this.presenceWatch.forget();
@@ -342,10 +354,14 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
         this.sends.answer(frame);
         return;
       case 'error':
-        // A keyed error answers a send; an unkeyed one (or one for a send given up on) is only news.
-        if (!this.sends.answer(frame) && frame.key === null) {
-          this.emit('error', new Error(`the server refused a frame: ${frame.status} ${frame.message}`));
+        // A keyed error answers a send; an unkeyed one is about a watch, the only other frame sent.
+        if (this.sends.answer(frame) || frame.key !== null) return;
+        if (frame.status === 503) {
+          // The server could not look the watch up now: it asks for the same watch again later.
+          this.lastWatchAt = this.clock.now() + (frame.retry_after ?? 1) * 1000 - WATCH_INTERVAL_MS;
+          this.scheduleWatch();
         }
+        this.emit('error', new Error(`the server refused a frame: ${frame.status} ${frame.message}`));
         return;
       case 'users':
         return this.emit('users', { added: frame.added });
@@ -366,8 +382,20 @@ export class CohoraConnection extends TypedEmitter<ConnectionEvents> {
     this.emit('ready', { userId: frame.user_id, limits: frame.limits });
   }
 
+  /** Sends the watch list now, or when WATCH_INTERVAL_MS has passed since the last one. */
+  private scheduleWatch(): void {
+    if (!this.readySocket || this.watchTimer !== undefined) return;
+    const wait = this.lastWatchAt + WATCH_INTERVAL_MS - this.clock.now();
+    if (wait <= 0) return this.writeWatch(this.readySocket);
+    this.watchTimer = this.clock.setTimeout(() => {
+      this.watchTimer = undefined;
+      if (this.readySocket) this.writeWatch(this.readySocket);
+    }, wait);
+  }
+
   private writeWatch(socket: SocketLike): void {
     const frame: WatchFrame = { type: 'watch', ids: [...this.presenceWatch.ids] };
+    this.lastWatchAt = this.clock.now();
     socket.send(JSON.stringify(frame));
   }
 
