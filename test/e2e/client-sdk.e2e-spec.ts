@@ -351,6 +351,24 @@ describe('client SDK over a cohora.v2 socket', () => {
   });
 });
 
+describe('client SDK over cohora.v2 with AUTH_MODE=token', () => {
+  it('sends as the user who proved the token in its auth frame', async () => {
+    const app = await TestApp.start({ AUTH_MODE: 'token' });
+    cleanups.push(() => app.close());
+    const client = new CohoraClient({ server: app.baseUrl });
+    const alice = await client.createUser('Alice');
+    const bob = await client.createUser('Bob');
+    expect(alice.token).toEqual(expect.any(String));
+    const alices = connect({ server: app.baseUrl, userId: alice.id, token: alice.token, rest: noRest(app.baseUrl) });
+    const bobs = connect({ server: app.baseUrl, userId: bob.id, token: bob.token });
+    await Promise.all([alices.connection.start(), bobs.connection.start()]);
+    await until(() => alices.readies() === 1 && bobs.readies() === 1, 'both ready');
+    const ack = await alices.connection.send(bob.id, 'proved');
+    await until(() => bobs.messages.length === 1, 'the message');
+    expect(bobs.messages[0]).toMatchObject({ id: ack.message_id, from: 'Alice', from_id: alice.id });
+  });
+});
+
 describe('client SDK over cohora.v2 across a server restart', () => {
   it('sends what was sent while the server was down once it is back, stored once', async () => {
     const dir = tempDataDir();
