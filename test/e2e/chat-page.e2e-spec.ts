@@ -236,7 +236,13 @@ describe('chat page over cohora.v2: the live People list', () => {
     expect(await rows.count()).toBe(100);
 
     // Judy joins in another browser: she appears in Ivan's list, first by name, and goes online.
+    // (Its sign-in list, too, shows a hundred names and a box to find one's own.)
     const judy = await visitor();
+    await text(judy.page.locator('#existing-more')).toBe(
+      `Showing 100 of ${(MEMBERS + 1).toLocaleString('en-US')}: type your name to find it.`,
+    );
+    await judy.page.getByLabel('Find your name').fill('member0042');
+    await texts(judy.page.locator('#existing-users li')).toEqual(['member0042']);
     await join(judy.page, 'Judy');
     const judysRow = ivan.page.getByRole('button', { name: 'Judy', exact: true });
     await judysRow.waitFor({ timeout: 5_000 });
