@@ -110,12 +110,13 @@ export class PeopleList {
     for (const item of v.list.children) this.observer.observe(item);
     v.searchRow.hidden = this.index.size <= SEARCH_FROM && v.search.value === '';
     v.empty.hidden = this.index.size > 0;
-    v.more.hidden = total <= people.length;
-    v.more.textContent =
-      total === 0 && this.index.size > 0
-        ? `Nobody’s name contains “${v.search.value.trim()}”.`
-        : `Showing ${people.length} of ${total.toLocaleString()}: type a name to find someone.`;
-    if (total === 0 && this.index.size > 0) v.more.hidden = false;
+    const nobody = total === 0 && this.index.size > 0;
+    v.more.hidden = !nobody && total <= people.length;
+    const summary = nobody
+      ? `Nobody’s name contains “${v.search.value.trim()}”.`
+      : `Showing ${people.length} of ${total.toLocaleString()}: type a name to find someone.`;
+    // A live region: rewritten only when it says something new, so a re-render is not read out.
+    if (v.more.textContent !== summary) v.more.textContent = summary;
     // Rebuilding the list must not throw the keyboard user's focus away.
     if (focusedPeer !== undefined)
       v.list.querySelector<HTMLElement>(`[data-peer="${CSS.escape(focusedPeer)}"]`)?.focus();
