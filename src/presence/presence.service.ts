@@ -175,6 +175,8 @@ export class PresenceService implements PresenceListener, OnModuleInit, OnModule
     this.flushTimer = undefined;
     const now = Date.now();
     let nextIn = V2_COALESCE_MS;
+    // Most sockets have one change pending, the same as the other watchers of that user: one text each.
+    const single = new Map<string, string>();
     for (const watch of this.dirty) {
       const wait = watch.lastFrameAt + V2_COALESCE_MS - now;
       if (wait > 0) {
@@ -183,11 +185,20 @@ export class PresenceService implements PresenceListener, OnModuleInit, OnModule
       }
       this.dirty.delete(watch);
       if (watch.pending.size === 0) continue;
-      watch.watcher.sendFrame(presenceFrame(watch.pending));
+      watch.watcher.sendFrame(this.frameOf(watch.pending, single));
       watch.pending.clear();
       watch.lastFrameAt = now;
     }
     this.scheduleFlush(nextIn);
+  }
+
+  private frameOf(pending: ReadonlyMap<string, boolean>, single: Map<string, string>): string {
+    if (pending.size !== 1) return presenceFrame(pending);
+    const [[id, online]] = pending;
+    const name = `${online ? 1 : 0}${id}`;
+    let frame = single.get(name);
+    if (frame === undefined) single.set(name, (frame = presenceFrame(pending)));
+    return frame;
   }
 
   /** After the bus reconnected: asks again about every watched user and reports those that changed. */
