@@ -28,7 +28,7 @@ export default defineConfig({
           // The protocol's e2e suites again, each app being two processes on one Redis bus
           // behind a balancer (see TestApp.start): every rule must hold across processes.
           name: 'e2e-cluster',
-          include: ['test/e2e/{users,messages,websocket,spec-client-defaults}.e2e-spec.ts'],
+          include: ['test/e2e/{users,messages,websocket,spec-client-defaults,socket-v2}.e2e-spec.ts'],
           env: { COHORA_TEST_LAYOUT: 'two-processes' },
           testTimeout: 30_000,
           hookTimeout: 30_000,

@@ -17,11 +17,13 @@ import * as cluster from './scenarios/cluster.mjs';
 import * as connections from './scenarios/connections.mjs';
 import * as drain from './scenarios/drain.mjs';
 import * as latency from './scenarios/latency.mjs';
+import * as presence from './scenarios/presence.mjs';
 import * as scale from './scenarios/scale.mjs';
+import * as socketSends from './scenarios/socket-sends.mjs';
 import * as store from './scenarios/store.mjs';
 import * as throughput from './scenarios/throughput.mjs';
 
-export const SCENARIOS = { throughput, latency, connections, drain, scale, cluster, store };
+export const SCENARIOS = { throughput, latency, connections, drain, scale, cluster, store, 'socket-sends': socketSends, presence };
 const RESULTS_DIR = join(import.meta.dirname, 'results');
 
 /**

@@ -21,6 +21,8 @@ const elements = [
   { type: 'feature', pattern: 'src/messages' },
   { type: 'feature', pattern: 'src/health' },
   { type: 'feature', pattern: 'src/idempotency' },
+  { type: 'feature', pattern: 'src/directory' },
+  { type: 'feature', pattern: 'src/presence' },
   { type: 'platform', pattern: 'src/config' },
   { type: 'platform', pattern: 'src/common' },
   { type: 'platform', pattern: 'src/logging' },

@@ -19,6 +19,8 @@ export const MODES = {
       latency: { rate: 200, warmupMs: 200, durationMs: 500 },
     },
     store: { senders: 8, receivers: 20, warmupMs: 200, durationMs: 700 },
+    'socket-sends': { senders: 8, receivers: 20, rate: 300, throughput: { warmupMs: 200, durationMs: 700 }, latency: { warmupMs: 200, durationMs: 500 } },
+    presence: { levels: [100, 300], changes: 2 },
   },
   quick: {
     rounds: 3,
@@ -45,6 +47,10 @@ export const MODES = {
       latency: { rate: 500, warmupMs: 1_000, durationMs: 4_000 },
     },
     store: { senders: 32, receivers: 100, warmupMs: 3_000, durationMs: 5_000 },
+    // Issue 16: the same senders and receivers as throughput and latency, and the issue's rate.
+    'socket-sends': { senders: 32, receivers: 100, rate: 1_000, throughput: { warmupMs: 1_000, durationMs: 4_000 }, latency: { warmupMs: 1_000, durationMs: 5_000 } },
+    // Watchers of one user, each a socket of its own user: the issue's 10,000, and a tenth of it.
+    presence: { levels: [1_000, 10_000], changes: 10 },
   },
   full: {
     rounds: 5,
@@ -68,5 +74,7 @@ export const MODES = {
       latency: { rate: 500, warmupMs: 2_000, durationMs: 10_000 },
     },
     store: { senders: 32, receivers: 100, warmupMs: 5_000, durationMs: 10_000 },
+    'socket-sends': { senders: 32, receivers: 100, rate: 1_000, throughput: { warmupMs: 2_000, durationMs: 10_000 }, latency: { warmupMs: 2_000, durationMs: 20_000 } },
+    presence: { levels: [1_000, 10_000], changes: 20 },
   },
 };

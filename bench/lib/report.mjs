@@ -46,12 +46,13 @@ export function toMarkdown(summary) {
     lines.push('');
     for (const note of scenario.notes) lines.push(`- ${note}`);
     if (scenario.notes.length) lines.push('');
-    lines.push(`| metric | ${shown.map((s) => s.label).join(' | ')} | ${against.map(ratioLabel).join(' | ')} | target |`);
+    // A scenario without baselines (presence) has no ratio columns.
+    lines.push(`| ${['metric', ...shown.map((s) => s.label), ...against.map(ratioLabel), 'target'].join(' | ')} |`);
     lines.push(`| --- |${' --- |'.repeat(shown.length + against.length + 1)}`);
     for (const row of scenario.metrics) {
       const targets = row.verdicts.map(({ target, verdict }) => `${target}: **${verdict}**`).join('; ');
       lines.push(
-        `| ${row.label} (${row.unit}) | ${shown.map((s) => cell(row.values[s.kind])).join(' | ')} | ${against.map((c) => cell(row.ratios[ratioKey(c.of.kind, c.to.kind)])).join(' | ')} | ${targets} |`,
+        `| ${[`${row.label} (${row.unit})`, ...shown.map((s) => cell(row.values[s.kind])), ...against.map((c) => cell(row.ratios[ratioKey(c.of.kind, c.to.kind)])), targets].join(' | ')} |`,
       );
     }
     const variants = comparisons.filter((c) => c.kind === 'variant');

@@ -105,7 +105,8 @@ export class RedisMessageBus extends MessageBus {
   }
 
   private received(channel: string, origin: string): void {
-    if (origin === this.origin) return;
+    // The subscriber also carries the directory's and presence's channels.
+    if (origin === this.origin || !channel.startsWith(this.channel(''))) return;
     this.sockets?.catchUp(channel.slice(this.channel('').length));
   }
 

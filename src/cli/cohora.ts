@@ -16,7 +16,7 @@ Usage: cohora <command> [arguments] [--server URL] [--as NAME]
 
 Commands:
   register <name>                 create a user; prints its id and makes it the current profile
-  users                           everyone registered, with their ids (* marks you)
+  users                           everyone registered, with their ids (* marks you) and who is online
   send <name-or-id> <message...>  send a message as the current profile
   listen                          print messages as they arrive (listening mode); Ctrl-C stops
   chat <name>                     chat with one person (chatting mode): recent history, then live;

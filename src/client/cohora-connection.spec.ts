@@ -4,39 +4,9 @@ import { CohoraConnection, type ConnectionEvents, type ConnectionOptions } from 
 import { type HistoryEntry, HistoryStore } from './history.store.js';
 import { MemoryHistoryStore } from './memory-history.store.js';
 import type { MessageFrame } from '../protocol/ws-frames.js';
-import type { SocketLike } from './socket-like.js';
+import { FakeClientSocket } from '../../test/fakes/fake-client-socket.js';
 
-/** A WebSocket that a test drives by hand: it opens, receives and closes when told to. */
-class FakeSocket implements SocketLike {
-  static opened: FakeSocket[] = [];
-  binaryType = 'blob';
-  onopen: SocketLike['onopen'] = null;
-  onmessage: SocketLike['onmessage'] = null;
-  onclose: SocketLike['onclose'] = null;
-  onerror: SocketLike['onerror'] = null;
-  sent: unknown[] = [];
-  closedByClient?: { code?: number; reason?: string };
-
-  constructor(readonly url: string) {
-    FakeSocket.opened.push(this);
-  }
-  send(data: string): void {
-    this.sent.push(JSON.parse(data));
-  }
-  close(code?: number, reason?: string): void {
-    this.closedByClient = { code, reason };
-    this.serverCloses(code ?? 1006, reason ?? '');
-  }
-  accept(): void {
-    this.onopen?.({});
-  }
-  push(frame: Partial<MessageFrame> | string): void {
-    this.onmessage?.({ data: typeof frame === 'string' ? frame : JSON.stringify(frame) });
-  }
-  serverCloses(code: number, reason = ''): void {
-    this.onclose?.({ code, reason });
-  }
-}
+const FakeSocket = FakeClientSocket;
 
 const frame = (n: number, message = `m${n}`): MessageFrame => ({
   from: 'Alice',

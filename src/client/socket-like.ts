@@ -4,6 +4,8 @@
  */
 export interface SocketLike {
   binaryType: string;
+  /** The subprotocol the server selected once the socket is open; '' for none. */
+  readonly protocol: string;
   onopen: ((event: unknown) => void) | null;
   onmessage: ((event: { data: unknown }) => void) | null;
   onclose: ((event: { code: number; reason: string }) => void) | null;
@@ -12,4 +14,4 @@ export interface SocketLike {
   close(code?: number, reason?: string): void;
 }
 
-export type SocketConstructor = new (url: string) => SocketLike;
+export type SocketConstructor = new (url: string, protocols?: string[]) => SocketLike;

@@ -73,6 +73,17 @@ export class RecipientQueueFullError extends DomainError {
   }
 }
 
+/** A socket's send over RATE_LIMIT_SEND: the words and Retry-After of the HTTP send's 429. */
+export class SendRateLimitedError extends DomainError {
+  readonly status = 429;
+  constructor(
+    override readonly retryAfterSeconds: number,
+    limit: string,
+  ) {
+    super(`Too many messages from this sender: at most ${limit}; retry after ${retryAfterSeconds} s`);
+  }
+}
+
 /**
  * The request surely did not reach storage: no connection could be had, the statement was
  * refused or cancelled before it committed, or the send's time ran out while its write was

@@ -5,6 +5,7 @@ import { Metrics } from '../metrics/metrics.js';
 import type { MessageStore, StoredMessage } from '../ports/message.store.js';
 import { FrameRateLimiter } from '../rate-limit/frame-rate-limiter.js';
 import type { DeliveryTracker } from './delivery-tracker.js';
+import { V2_PROTOCOL } from '../protocol/ws-frames-v2.js';
 import { Close, type CloseReason, messageFrame } from './frames.js';
 
 /** What every connection of a process shares: where it reads, whom it tells, its limits. */
@@ -60,7 +61,8 @@ export class ClientConnection {
       }),
     );
     socket.on('pong', () => (this.alive = true));
-    if (context.frameRate) {
+    // A v2 socket's sends are limited by RATE_LIMIT_SEND instead; its session counts the rest.
+    if (context.frameRate && socket.protocol !== V2_PROTOCOL) {
       const limiter = new FrameRateLimiter(context.frameRate);
       socket.on('message', () => {
         if (!limiter.allow()) this.close(Close.TooManyFrames);
@@ -79,6 +81,27 @@ export class ClientConnection {
   /** Hands the socket's first frame, as text, to `listener` (the handshake's auth frame). */
   onFirstFrame(listener: (text: string) => void): void {
     this.socket.once('message', (data: RawData) => listener(rawText(data)));
+  }
+
+  /** Whether the client offered, and got, the two-way `cohora.v2` subprotocol. */
+  get isV2(): boolean {
+    return this.socket.protocol === V2_PROTOCOL;
+  }
+
+  /** Hands every frame after the first to `listener` (a v2 socket's session). */
+  onLaterFrames(listener: (text: string) => void): void {
+    let first = true;
+    this.socket.on('message', (data: RawData) => {
+      if (first) first = false;
+      else listener(rawText(data));
+    });
+  }
+
+  /** Sends a frame that is not a message (v2's ready, ack, error, users, presence), with the same backpressure rule. */
+  sendFrame(text: string): void {
+    if (this.phase === 'closed') return;
+    this.socket.send(text);
+    if (this.socket.bufferedAmount > this.context.maxBufferedBytes) this.close(Close.TooSlow);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeMessageBus } from '../../test/fakes/fake-message.bus.js';
+import { FakePresenceBus } from '../../test/fakes/fake-presence.bus.js';
 import { FakeWsSocket } from '../../test/fakes/fake-ws-socket.js';
 import { InMemoryMessageStore } from '../../test/fakes/in-memory-message.store.js';
 import { InMemoryUserStore } from '../../test/fakes/in-memory-user.store.js';
@@ -7,6 +8,7 @@ import { AppConfig } from '../config/app-config.js';
 import { Metrics } from '../metrics/metrics.js';
 import type { StoredMessage } from '../ports/message.store.js';
 import { hashToken } from '../users/user-token.js';
+import { PresenceService } from '../presence/presence.service.js';
 import { UsersService } from '../users/users.service.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { DeliveryTracker } from './delivery-tracker.js';
@@ -20,7 +22,15 @@ describe(ConnectionRegistry.name, () => {
   const start = (env: Record<string, string> = {}) => {
     const config = AppConfig.fromEnv(env);
     bus = new FakeMessageBus();
-    registry = new ConnectionRegistry(store, bus, new DeliveryTracker(store), users, config, new Metrics());
+    registry = new ConnectionRegistry(
+      store,
+      bus,
+      new DeliveryTracker(store),
+      users,
+      config,
+      new Metrics(),
+      new PresenceService(new FakePresenceBus()),
+    );
     registry.onModuleInit();
   };
 

@@ -11,6 +11,7 @@ import { AppConfig } from '../config/app-config.js';
 import { Metrics } from '../metrics/metrics.js';
 import { type LocalSockets, MessageBus } from '../ports/message.bus.js';
 import { MessageStore, type StoredMessage } from '../ports/message.store.js';
+import { PresenceService } from '../presence/presence.service.js';
 import { UsersService } from '../users/users.service.js';
 import { closeInBatches } from './calm-shutdown.js';
 import { ClientConnection, type ConnectionContext } from './client-connection.js';
@@ -41,6 +42,7 @@ export class ConnectionRegistry implements LocalSockets, OnModuleInit, BeforeApp
     private readonly users: UsersService,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly presence: PresenceService,
   ) {
     const { ws, rateLimits } = config;
     this.context = { store, tracker, metrics, maxBufferedBytes: ws.maxBufferedBytes, frameRate: rateLimits.wsFrames };
@@ -73,6 +75,7 @@ export class ConnectionRegistry implements LocalSockets, OnModuleInit, BeforeApp
     connection.authenticated(userId, tokenHash);
     if (!connections) this.byUser.set(userId, (connections = new Set()));
     connections.add(connection);
+    this.presence.socketOpened(userId);
     return true;
   }
 
@@ -137,6 +140,7 @@ export class ConnectionRegistry implements LocalSockets, OnModuleInit, BeforeApp
     connections?.delete(connection);
     if (connections?.size === 0) this.byUser.delete(userId);
     this.bus.unwatch(userId);
+    this.presence.socketClosed(userId);
   }
 
   /** Closes the user's sockets that proved a token other than the current one. */

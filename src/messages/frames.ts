@@ -2,6 +2,8 @@ import type { StoredMessage } from '../ports/message.store.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { parseMessageId } from '../protocol/message-id.js';
 import type { AuthFrame } from '../protocol/ws-frames.js';
+import { V2_PROTOCOL } from '../protocol/ws-frames-v2.js';
+import type { WebSocket } from 'ws';
 
 /** An auth frame as the server reads it (the wire shape is protocol/ws-frames.ts's AuthFrame). */
 export interface AuthRequest extends Pick<AuthFrame, 'id' | 'token'> {
@@ -53,4 +55,22 @@ export function parseAuthFrame(data: string): AuthRequest | undefined {
   const frame: AuthRequest = { id, since: resume ? parseMessageId(since) : undefined, resume };
   if (typeof token === 'string') frame.token = token;
   return frame;
+}
+
+/**
+ * ws's handleProtocols: `cohora.v2` when offered, else none. ws alone would echo whatever the
+ * client offered first, a subprotocol cohora does not speak.
+ */
+export function selectProtocol(offered: Set<string>): string | false {
+  return offered.has(V2_PROTOCOL) ? V2_PROTOCOL : false;
+}
+
+/**
+ * Narrows one socket's inbound frame limit below the server's (ws takes one maxPayload per
+ * server): a v1 socket keeps its 16 KiB, closed with 1009 before a larger frame is read.
+ * ws keeps the limit on the socket's receiver, which has no public setter.
+ */
+export function limitInboundFrames(socket: WebSocket, maxBytes: number): void {
+  const receiver = (socket as unknown as { _receiver?: { _maxPayload: number } })._receiver;
+  if (receiver) receiver._maxPayload = maxBytes;
 }

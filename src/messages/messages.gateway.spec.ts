@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeMessageBus } from '../../test/fakes/fake-message.bus.js';
+import { FakePresenceBus } from '../../test/fakes/fake-presence.bus.js';
 import { FakeWsSocket } from '../../test/fakes/fake-ws-socket.js';
 import { InMemoryMessageStore } from '../../test/fakes/in-memory-message.store.js';
 import { InMemoryUserStore } from '../../test/fakes/in-memory-user.store.js';
 import { AppConfig } from '../config/app-config.js';
 import { Metrics } from '../metrics/metrics.js';
+import { PresenceService } from '../presence/presence.service.js';
 import { UsersService } from '../users/users.service.js';
 import { ConnectionRegistry } from './connection-registry.js';
 import { DeliveryTracker } from './delivery-tracker.js';
@@ -21,7 +23,15 @@ describe(MessagesGateway.name, () => {
     const bus = new FakeMessageBus();
     const config = AppConfig.fromEnv({});
     const metrics = new Metrics();
-    const registry = new ConnectionRegistry(store, bus, new DeliveryTracker(store), users, config, metrics);
+    const registry = new ConnectionRegistry(
+      store,
+      bus,
+      new DeliveryTracker(store),
+      users,
+      config,
+      metrics,
+      new PresenceService(new FakePresenceBus()),
+    );
     registry.onModuleInit();
     gateway = new MessagesGateway(registry, bus, users, config, metrics);
   });

@@ -29,6 +29,14 @@ export interface SendRequest {
   idempotencyKey?: string;
 }
 
+/** A send that passed its checks, ready for the store (MessagesService.prepare). */
+export interface PreparedSend {
+  readonly draft: MessageDraft;
+  readonly claim: IdempotencyClaim | undefined;
+  /** The send's bound, started when it was prepared. */
+  readonly signal: AbortSignal;
+}
+
 export interface SendOutcome {
   messageId: string;
   delivery: Delivery;
@@ -54,6 +62,14 @@ export class MessagesService {
    * answers 503 if its write never left this process (it is withdrawn), 504 if it did.
    */
   async send(request: SendRequest): Promise<SendOutcome> {
+    return this.commit(await this.prepare(request));
+  }
+
+  /**
+   * The checks of a send, up to the store: the text (400), the sender (401, 403) and the
+   * recipient (404), within the send's bound. Nothing is stored yet.
+   */
+  async prepare(request: SendRequest): Promise<PreparedSend> {
     const signal = AbortSignal.timeout(this.config.messages.sendTimeoutMs);
     this.checkText(request.text);
     const { recipientId, text, senderId, authenticatedSender, idempotencyKey } = request;
@@ -63,7 +79,9 @@ export class MessagesService {
         ? null
         : await beforeDeadline(this.users.findById(senderId), signal);
     if (sender === undefined) throw new UnknownSenderError(senderId!);
-    const recipient = await beforeDeadline(this.users.findById(recipientId), signal);
+    // Most recipients are cached: no promise, no listener on the bound for them.
+    const recipient =
+      this.users.cachedById(recipientId) ?? (await beforeDeadline(this.users.findById(recipientId), signal));
     if (!recipient) throw new RecipientNotFoundError(recipientId);
 
     const draft = {
@@ -73,8 +91,19 @@ export class MessagesService {
       text,
       sentAt: new Date(),
     };
-    if (idempotencyKey === undefined) return this.storeAndPush(draft, undefined, signal);
-    const claim = idempotencyClaim(idempotencyKey, draft.senderId, draft.recipientId, text);
+    const claim =
+      idempotencyKey === undefined
+        ? undefined
+        : idempotencyClaim(idempotencyKey, draft.senderId, draft.recipientId, text);
+    return { draft, claim, signal };
+  }
+
+  /**
+   * Stores a prepared send and pushes it. The store is handed the write before this returns,
+   * so sends committed in some order are stored in that order (a socket's frame order).
+   */
+  commit({ draft, claim, signal }: PreparedSend): Promise<SendOutcome> {
+    if (claim === undefined) return this.storeAndPush(draft, undefined, signal);
     return this.inFlight.hold(claim, () => this.storeAndPush(draft, claim, signal));
   }
 

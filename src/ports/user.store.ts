@@ -50,9 +50,10 @@ export abstract class UserStore {
 
   /**
    * Users added after directory version `since` (0: every user), in registration order, with
-   * the version they bring the directory to. A cache reads only what is new.
+   * the version they bring the directory to: at most `limit` of them when given, so a reader
+   * can page (the version is then the last listed user's). A cache reads only what is new.
    */
-  abstract listSince(since: number): Promise<{ users: User[]; version: number }>;
+  abstract listSince(since: number, limit?: number): Promise<{ users: User[]; version: number }>;
 
   /** Resolves when the backing store answers. */
   abstract ping(): Promise<void>;

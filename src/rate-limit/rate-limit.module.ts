@@ -4,7 +4,7 @@ import { ThrottlerModule, type ThrottlerOptions } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config.js';
 import { RedisClients } from '../redis/redis-clients.js';
 import { InMemoryThrottlerStorage } from './in-memory-throttler.storage.js';
-import { RATE_LIMITED_ACTIONS, rateLimitRules } from './rate-limits.js';
+import { RATE_LIMITED_ACTIONS, rateLimitKey, rateLimitRules } from './rate-limits.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
 /**
@@ -27,6 +27,8 @@ import { RedisThrottlerStorage } from './redis-throttler.storage.js';
             // Refused until the window ends, no longer.
             blockDuration: 0,
             getTracker: (req) => tracker(req as Request),
+            // Readable, and the same for a socket's sends (SendBudget): one budget per sender.
+            generateKey: (_context, trackerKey, name) => rateLimitKey(name, trackerKey),
             skipIf: rate === null ? () => true : undefined,
           };
         });

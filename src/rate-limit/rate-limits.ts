@@ -23,6 +23,16 @@ export interface RateLimitRule {
   tracker: (req: Request) => string;
 }
 
+/** The counter's key: the action's budget of one tracker (an address, a sender). */
+export function rateLimitKey(action: string, tracker: string): string {
+  return `${action} ${tracker}`;
+}
+
+/** The tracker of a sender's own sends: a socket's, and an HTTP send's that names or proves its sender. */
+export function senderTracker(senderId: string): string {
+  return `sender ${senderId}`;
+}
+
 export function clientAddress(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
@@ -48,7 +58,7 @@ export function rateLimitRules({ rateLimits }: AppConfig): Record<RateLimitedAct
         const claimed = (req.body as { sender_id?: unknown } | undefined)?.sender_id;
         const sender =
           req.authenticatedSenderId ?? (typeof claimed === 'string' && claimed !== '' ? claimed : undefined);
-        return sender === undefined ? `address ${clientAddress(req)}` : `sender ${sender}`;
+        return sender === undefined ? `address ${clientAddress(req)}` : senderTracker(sender);
       },
     },
   };

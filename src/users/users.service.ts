@@ -17,6 +17,7 @@ const CACHED_USERS = 100_000;
 export class UsersService {
   private readonly byId = new Map<string, User>();
   private readonly rotationListeners: TokenRotationListener[] = [];
+  private readonly creationListeners: ((user: User) => void)[] = [];
   private catchingUp?: Promise<void>;
   private readonly directory = { version: 0, entries: [] as string[], body: Buffer.from('{"users":{}}') };
 
@@ -31,7 +32,13 @@ export class UsersService {
     const { token, hash } = issueToken();
     const user = await this.store.create({ id: randomUUID(), name: name.display, nameKey: name.key, tokenHash: hash });
     this.remember(user);
+    for (const listener of this.creationListeners) listener(user);
     return { ...user, token };
+  }
+
+  /** Hook for the directory feed: told of each user registered in this process, once stored. */
+  onUserCreated(listener: (user: User) => void): void {
+    this.creationListeners.push(listener);
   }
 
   /**
@@ -72,6 +79,11 @@ export class UsersService {
     if (!(await this.store.rotateToken(user.id, hashToken(current), next.hash))) return undefined;
     for (const listener of this.rotationListeners) listener(user.id, next.hash);
     return { ...user, token: next.token };
+  }
+
+  /** The user `id` if this process has it cached (users never change), without a promise. */
+  cachedById(id: string): User | undefined {
+    return this.byId.get(id);
   }
 
   async findById(id: string): Promise<User | undefined> {

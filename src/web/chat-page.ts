@@ -1,13 +1,16 @@
 import { CohoraHttpError, CohoraNetworkError, MessageNotSentError } from '../client/client-errors.js';
-import { CohoraClient, newIdempotencyKey, type SendMessageInput } from '../client/cohora-client.js';
+import { CohoraClient, newIdempotencyKey } from '../client/cohora-client.js';
 import { CohoraConnection, type ConnectionState } from '../client/cohora-connection.js';
 import { type HistoryEntry, outgoingEntry, peerIdOf, withServerId } from '../client/history.store.js';
+import { LiveDirectory } from '../client/live-directory.js';
 import { CloseCode } from '../protocol/close-codes.js';
+import { V2_PROTOCOL } from '../protocol/ws-frames-v2.js';
 import { ServerUrl } from '../client/server-url.js';
-import { nameKey } from '../client/user-lookup.js';
 import { WebStorageHistoryStore } from '../client/web-storage-history.store.js';
 import { byId, element } from './dom.js';
 import { messageItem, showSendState } from './message-item.js';
+import { type Peer, PeopleIndex } from '../client/people-index.js';
+import { PeopleList, RENDERED_ROWS, SEARCH_FROM } from './people-list.js';
 import {
   historyKey,
   openPeerKey,
@@ -18,19 +21,21 @@ import {
   tabProfile,
 } from './saved-profile.js';
 
-/** Someone to chat with; `id` null is `anonymous`, whose messages cannot be answered. */
-interface Peer {
-  id: string | null;
-  name: string;
-}
-
-/** New names appear without a reload: the directory is read again this often while the page is visible. */
+/** A server without cohora.v2 sends no directory events: there the list is read again this often. */
 const DIRECTORY_REFRESH_MS = 15_000;
 
+/** One send being made: the same key for every retry (the SDK's and the Retry button's), so it is stored once. */
+interface OutgoingSend {
+  recipientId: string;
+  message: string;
+  key: string;
+}
+
 /**
- * The chat page: sign in or register, the directory, one conversation at a time, history in
- * localStorage, live messages over the SDK's connection. Every piece of other people's text
- * goes into the page through textContent.
+ * The chat page: sign in or register, the People list (live over cohora.v2: new users and
+ * online dots), one conversation at a time, history in localStorage, messages sent and
+ * received over the SDK's connection. Every piece of other people's text goes into the page
+ * through textContent.
  */
 export class ChatPage {
   private readonly server: ServerUrl;
@@ -39,9 +44,12 @@ export class ChatPage {
   private connection?: CohoraConnection;
   private history?: WebStorageHistoryStore;
   private entries: HistoryEntry[] = [];
-  private directory = new Map<string, string>();
+  private directory?: LiveDirectory;
+  private readonly people: PeopleList;
   private open?: Peer;
-  private readonly unread = new Map<string | null, number>();
+  /** The ids of the People rows in view, which are watched with the open conversation. */
+  private inView: string[] = [];
+  private watched: string[] = [];
 
   private readonly view = {
     connection: byId('connection'),
@@ -56,12 +64,13 @@ export class ChatPage {
     rememberedUsers: byId('remembered-users'),
     existingUsers: byId('existing-users'),
     existingEmpty: byId('existing-empty'),
+    existingSearchRow: byId('existing-search-row'),
+    existingSearch: byId<HTMLInputElement>('existing-search'),
+    existingMore: byId('existing-more'),
     chat: byId('chat'),
-    people: byId('people'),
-    peopleEmpty: byId('people-empty'),
-    refresh: byId<HTMLButtonElement>('refresh-people'),
     back: byId<HTMLButtonElement>('back'),
     conversationTitle: byId('conversation-title'),
+    peerPresence: byId('peer-presence'),
     messages: byId('messages'),
     composer: byId<HTMLFormElement>('composer'),
     messageLabel: byId('message-label'),
@@ -83,13 +92,27 @@ export class ChatPage {
       void this.send();
     });
     v.signOut.addEventListener('click', () => void this.signOut());
-    v.refresh.addEventListener('click', () => void this.refreshDirectory());
     v.back.addEventListener('click', () => this.showPeopleList());
+    this.people = new PeopleList(
+      {
+        pane: byId('people-pane'),
+        list: byId('people'),
+        empty: byId('people-empty'),
+        search: byId<HTMLInputElement>('people-search'),
+        searchRow: byId('people-search-row'),
+        more: byId('people-more'),
+      },
+      { open: (peer) => this.openConversation(peer), inView: (ids) => this.rowsInView(ids) },
+    );
     window.addEventListener('storage', (event) => void this.otherTabWrote(event));
-    window.addEventListener('focus', () => void this.refreshDirectory());
     setInterval(() => {
-      if (this.me && document.visibilityState === 'visible') void this.refreshDirectory();
+      if (this.me && document.visibilityState === 'visible' && !this.twoWay) void this.directory?.refresh();
     }, DIRECTORY_REFRESH_MS);
+  }
+
+  /** Whether the server speaks cohora.v2 to this page: then the directory and presence come live. */
+  private get twoWay(): boolean {
+    return this.connection?.serverProtocol === V2_PROTOCOL;
   }
 
   async boot(): Promise<void> {
@@ -111,16 +134,29 @@ export class ChatPage {
     v.rememberedUsers.replaceChildren(...remembered.map((profile) => this.signInButton(profile)));
     v.remembered.hidden = remembered.length === 0;
     (v.rememberedUsers.querySelector('button') ?? v.registerName).focus();
+    let directory: Map<string, string>;
     try {
-      const directory = await this.api.listUsers();
-      const names = [...directory].sort(([a], [b]) => nameKey(a).localeCompare(nameKey(b)));
-      v.existingUsers.replaceChildren(
-        ...names.map(([name, id]) => this.signInButton(remembered.find((p) => p.id === id) ?? { id, name })),
-      );
-      v.existingEmpty.hidden = names.length > 0;
+      directory = await this.api.listUsers();
     } catch (error) {
       v.registerError.textContent = explain(error);
+      return;
     }
+    const everyone = new PeopleIndex();
+    everyone.add(Array.from(directory, ([name, id]) => ({ id, name })));
+    const render = () => {
+      // The first matches only: a directory of tens of thousands is searched, not listed.
+      const { people, total } = everyone.find(v.existingSearch.value, RENDERED_ROWS);
+      v.existingUsers.replaceChildren(
+        ...people.map(({ id, name }) => this.signInButton(remembered.find((p) => p.id === id) ?? { id: id!, name })),
+      );
+      v.existingMore.hidden = total <= people.length;
+      v.existingMore.textContent = `Showing ${people.length} of ${total.toLocaleString()}: type your name to find it.`;
+    };
+    v.existingSearch.value = '';
+    v.existingSearch.oninput = render;
+    v.existingSearchRow.hidden = everyone.size <= SEARCH_FROM;
+    v.existingEmpty.hidden = everyone.size > 0;
+    render();
   }
 
   private signInButton(profile: SavedProfile): HTMLLIElement {
@@ -175,8 +211,14 @@ export class ChatPage {
       userId: profile.id,
       token: profile.token,
       history: this.history,
+      rest: this.api,
     });
     this.connection = connection;
+    const directory = new LiveDirectory(this.api, connection);
+    this.directory = directory;
+    directory.on('added', (added) => {
+      if (this.directory === directory) this.people.add(added.filter((person) => person.id !== profile.id));
+    });
     connection.on('connecting', ({ attempt }) =>
       this.setStatus('connecting', attempt === 0 ? 'Connecting…' : 'Reconnecting…'),
     );
@@ -187,12 +229,21 @@ export class ChatPage {
         const seconds = Math.max(1, Math.round((event.retryInMs ?? 0) / 1000));
         this.setStatus('waiting', `Connection lost: reconnecting in ${seconds} s…`);
       } else if (this.connection === connection) this.setStatus('stopped', 'Disconnected');
+      // Without a socket nobody's presence is known.
+      for (const id of this.watched) this.people.setPresence(id, undefined);
+      this.showPeerPresence();
     });
     connection.on('message', (entry) => this.received(entry));
+    connection.on('presence', ({ online, offline }) => {
+      for (const id of online) this.people.setPresence(id, true);
+      for (const id of offline) this.people.setPresence(id, false);
+      this.showPeerPresence();
+    });
 
-    await this.refreshDirectory();
+    if (this.entries.some((entry) => peerIdOf(entry) === null)) this.people.add([{ id: null, name: 'anonymous' }]);
+    await directory.refresh();
     const lastOpen = localStorage.getItem(openPeerKey(profile.id));
-    const peer = lastOpen === null ? undefined : this.peers().find((p) => (p.id ?? '') === lastOpen);
+    const peer = lastOpen === null ? undefined : this.people.find(lastOpen === '' ? null : lastOpen);
     if (peer) this.openConversation(peer, { focus: false });
     else this.showPeopleList();
     await connection.start();
@@ -202,10 +253,13 @@ export class ChatPage {
     if (this.me) signOutHere(this.me);
     const connection = this.connection;
     this.connection = undefined;
+    this.directory = undefined;
     this.me = undefined;
     this.entries = [];
     this.open = undefined;
-    this.unread.clear();
+    this.inView = [];
+    this.watched = [];
+    this.people.clear();
     await connection?.close();
     await this.showSignIn();
   }
@@ -217,58 +271,34 @@ export class ChatPage {
 
   // --- People and conversations -------------------------------------------------------------
 
-  private async refreshDirectory(): Promise<void> {
-    if (!this.me) return;
-    try {
-      this.directory = await this.api.listUsers();
-    } catch {
-      return; // The connection state already tells whether the server can be reached.
-    }
-    this.renderPeople();
+  private rowsInView(ids: string[]): void {
+    this.inView = ids;
+    this.watchPresence();
   }
 
-  /** Everyone but me, by name; `anonymous` too when they wrote. */
-  private peers(): Peer[] {
-    const peers: Peer[] = [...this.directory]
-      .filter(([, id]) => id !== this.me?.id)
-      .map(([name, id]) => ({ name, id }))
-      .sort((a, b) => nameKey(a.name).localeCompare(nameKey(b.name)));
-    if (this.entries.some((entry) => peerIdOf(entry) === null)) peers.push({ id: null, name: 'anonymous' });
-    return peers;
+  /** Watches the open conversation and the rows in view: a bounded list, whatever the directory's size. */
+  private watchPresence(): void {
+    const connection = this.connection;
+    if (!connection) return;
+    const open = this.open?.id;
+    const ids = [...new Set([...(open ? [open] : []), ...this.inView])].slice(0, connection.limits.max_watch);
+    if (ids.length === this.watched.length && ids.every((id, i) => id === this.watched[i])) return;
+    for (const id of this.watched) if (!ids.includes(id)) this.people.setPresence(id, undefined);
+    this.watched = ids;
+    connection.watch(ids);
   }
 
-  private renderPeople(): void {
-    const v = this.view;
-    const focusedPeer = (document.activeElement as HTMLElement | null)?.dataset?.peer;
-    const peers = this.peers();
-    v.people.replaceChildren(
-      ...peers.map((peer) => {
-        const unread = this.unread.get(peer.id) ?? 0;
-        const button = element('button', { attributes: { type: 'button', 'data-peer': peer.id ?? '' } }, [
-          element('span', { text: peer.name }),
-        ]);
-        if (unread > 0) {
-          button.append(
-            element('span', { className: 'badge', text: String(unread) }, [
-              element('span', { className: 'visually-hidden', text: unread === 1 ? ' new message' : ' new messages' }),
-            ]),
-          );
-        }
-        if (this.open && peer.id === this.open.id) button.setAttribute('aria-current', 'true');
-        button.addEventListener('click', () => this.openConversation(peer));
-        return element('li', {}, [button]);
-      }),
-    );
-    v.peopleEmpty.hidden = peers.length > 0;
-    // Rebuilding the list must not throw the keyboard user's focus away.
-    if (focusedPeer !== undefined)
-      v.people.querySelector<HTMLElement>(`[data-peer="${CSS.escape(focusedPeer)}"]`)?.focus();
+  /** Beside the conversation's title: whether that person is online now. */
+  private showPeerPresence(): void {
+    const id = this.open?.id;
+    const online = id ? this.connection?.isOnline(id) : undefined;
+    this.view.peerPresence.textContent = online === undefined ? '' : online ? 'online' : 'offline';
+    this.view.peerPresence.dataset.state = online === undefined ? 'unknown' : online ? 'online' : 'offline';
   }
 
   private openConversation(peer: Peer, { focus = true } = {}): void {
     const v = this.view;
     this.open = peer;
-    this.unread.delete(peer.id);
     if (this.me) localStorage.setItem(openPeerKey(this.me.id), peer.id ?? '');
     v.conversationTitle.textContent = `Chat with ${peer.name}`;
     v.messageLabel.textContent = `Message to ${peer.name}`;
@@ -276,7 +306,10 @@ export class ChatPage {
     v.sendError.textContent = '';
     v.chat.dataset.view = 'conversation';
     this.renderMessages();
-    this.renderPeople();
+    this.people.clearUnread(peer.id);
+    this.people.setOpen(peer.id);
+    this.watchPresence();
+    this.showPeerPresence();
     if (focus) (peer.id === null ? v.back : v.messageInput).focus();
   }
 
@@ -288,8 +321,9 @@ export class ChatPage {
       v.composer.hidden = true;
       v.messages.replaceChildren();
     }
-    const current = this.open ? v.people.querySelector<HTMLElement>('[aria-current="true"]') : null;
-    if (current && getComputedStyle(v.people).display !== 'none') current.focus();
+    const list = byId('people');
+    const current = this.open ? list.querySelector<HTMLElement>('[aria-current="true"]') : null;
+    if (current && getComputedStyle(list).display !== 'none') current.focus();
   }
 
   private renderMessages(): void {
@@ -319,13 +353,13 @@ export class ChatPage {
     if (this.entries.some((known) => known.id === entry.id)) return;
     this.entries.push(entry);
     const from = peerIdOf(entry);
-    if (from !== null && ![...this.directory.values()].includes(from)) void this.refreshDirectory();
+    if (from === null) this.people.add([{ id: null, name: 'anonymous' }]);
+    else if (!this.people.has(from) && from !== this.me?.id) void this.directory?.refresh();
     if (this.open && this.open.id === from) {
       this.appendMessage(messageItem(entry));
       this.announce(`${entry.from}: ${entry.message}`);
     } else {
-      this.unread.set(from, (this.unread.get(from) ?? 0) + 1);
-      this.renderPeople();
+      this.people.countUnread(from);
       this.announce(`New message from ${entry.from}`);
     }
   }
@@ -342,25 +376,21 @@ export class ChatPage {
     this.appendMessage(item);
     v.messageInput.value = '';
     v.sendError.textContent = '';
-    // One key per message, kept across every retry (the SDK's and the Retry button's): it is stored once.
-    await this.deliver(item, entry, {
-      recipientId: to.id,
-      message: text,
-      senderId: me.id,
-      idempotencyKey: newIdempotencyKey(),
-    });
+    await this.deliver(item, entry, { recipientId: to.id, message: text, key: newIdempotencyKey() });
   }
 
-  /** Sends one message, showing it as sending, then sent or not sent (with a Retry). */
-  private async deliver(item: HTMLLIElement, entry: HistoryEntry, input: Required<SendMessageInput>): Promise<void> {
+  /** Sends one message over the socket (REST without v2), showing it as sending, then sent or not sent (with a Retry). */
+  private async deliver(item: HTMLLIElement, entry: HistoryEntry, send: OutgoingSend): Promise<void> {
     const v = this.view;
+    const connection = this.connection;
+    if (!connection) return;
     showSendState(item, 'sending');
     let sent: HistoryEntry;
     try {
-      const { message_id } = await this.api.sendMessage(input);
+      const { message_id } = await connection.send(send.recipientId, send.message, { key: send.key });
       sent = withServerId(entry, message_id);
     } catch (error) {
-      showSendState(item, 'not-sent', () => void this.deliver(item, entry, input));
+      showSendState(item, 'not-sent', () => void this.deliver(item, entry, send));
       const unconfirmed = error instanceof MessageNotSentError && error.maybeStored;
       v.sendError.textContent = `${unconfirmed ? 'Not confirmed' : 'Not sent'}: ${explain(error)}`;
       return;

@@ -43,6 +43,27 @@ export function userStoreContract(adapter: string, open: () => Promise<UserStore
       expect(await store.listSince(later.version)).toEqual({ users: [], version: later.version });
     });
 
+    it('pages the users after a version, at most `limit` at a time, to the end', async () => {
+      const { version: start } = await store.listSince(0);
+      const names = ['P1', 'P2', 'P3', 'P4', 'P5'];
+      for (const name of names) await store.create(newUser(name));
+      const seen: string[] = [];
+      let cursor = start;
+      for (let pages = 0; pages < 10; pages++) {
+        const page = await store.listSince(cursor, 2);
+        expect(page.users.length).toBeLessThanOrEqual(2);
+        if (page.users.length === 0) {
+          expect(page.version).toBe(cursor);
+          break;
+        }
+        expect(page.version).toBeGreaterThan(cursor);
+        seen.push(...page.users.map((u) => u.name));
+        cursor = page.version;
+      }
+      expect(seen).toEqual(names);
+      expect(cursor).toBe(await store.version());
+    });
+
     it('changes its version when a user is added, and only then', async () => {
       const before = await store.version();
       expect(await store.version()).toBe(before);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
+import { InspectingProxy } from '../support/inspecting-proxy.js';
 import { TestApp } from '../support/test-app.js';
 
 const SCREENSHOTS = resolve(import.meta.dirname, '../../test-results');
@@ -58,8 +59,7 @@ describe('chat page in a real browser', () => {
     await join(alice.page, 'Alice');
     await join(bob.page, 'Bob');
 
-    // Alice joined first: she refreshes the list to see Bob, opens the chat and types.
-    await alice.page.getByRole('button', { name: 'Refresh' }).click();
+    // Alice joined first: Bob appears in her list without a reload; she opens the chat and types.
     await alice.page.getByRole('button', { name: 'Bob', exact: true }).click();
     await alice.page.getByRole('heading', { name: 'Chat with Bob' }).waitFor();
     expect(await isFocused(alice.page.getByLabel('Message to Bob'))).toBe(true);
@@ -152,7 +152,6 @@ describe('chat page in a real browser', () => {
     const heidi = await visitor({ width: 1100, height: 720 });
     await join(grace.page, 'Grace');
     await join(heidi.page, 'Heidi');
-    await grace.page.getByRole('button', { name: 'Refresh' }).click();
     await grace.page.getByRole('button', { name: 'Heidi', exact: true }).click();
     const input = grace.page.getByLabel('Message to Heidi');
     const inState = (state: string) => texts(grace.page.locator(`#messages [data-send-state="${state}"] .text`));
@@ -182,6 +181,105 @@ describe('chat page in a real browser', () => {
     await heidi.page.getByRole('button', { name: /^Grace/ }).click();
     await texts(heidi.page.locator('#messages .message .text')).toEqual(['while up', 'while down']);
     problems.splice(0);
+  });
+});
+
+describe('chat page over cohora.v2: the live People list', () => {
+  const MEMBERS = 5_000;
+  let app: TestApp;
+  let proxy: InspectingProxy;
+  let browser: Browser;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    app = await TestApp.start();
+    // The browser goes through a proxy that counts REST sends: the page must send over its socket.
+    proxy = await InspectingProxy.start(app.port);
+    browser = await launchChromium();
+    const names = Array.from({ length: MEMBERS }, (_, i) => `member${String(i).padStart(4, '0')}`);
+    for (let i = 0; i < names.length; i += 100) {
+      await Promise.all(names.slice(i, i + 100).map((name) => app.post('/api/users/create', { name })));
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await proxy?.close();
+    await app?.close();
+  });
+
+  async function visitor(): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+    const page = await context.newPage();
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+    await page.goto(proxy.baseUrl + '/');
+    return { context, page };
+  }
+
+  async function join(page: Page, name: string): Promise<void> {
+    await page.getByLabel('Pick a name').fill(name);
+    await page.getByLabel('Pick a name').press('Enter');
+    await text(page.locator('#account')).toContain(`Signed in as ${name}`);
+    await text(page.getByRole('status').first()).toBe('Connected');
+  }
+
+  it('shows who joins and who is online without a reload, sends over the socket, and searches thousands', async () => {
+    const ivan = await visitor();
+    await join(ivan.page, 'Ivan');
+    const rows = ivan.page.locator('#people li');
+    // Thousands of people, a hundred rows: the rest is found by searching.
+    await text(ivan.page.locator('#people-more')).toBe(
+      `Showing 100 of ${MEMBERS.toLocaleString('en-US')}: type a name to find someone.`,
+    );
+    expect(await rows.count()).toBe(100);
+
+    // Judy joins in another browser: she appears in Ivan's list, first by name, and goes online.
+    // (Its sign-in list, too, shows a hundred names and a box to find one's own.)
+    const judy = await visitor();
+    await text(judy.page.locator('#existing-more')).toBe(
+      `Showing 100 of ${(MEMBERS + 1).toLocaleString('en-US')}: type your name to find it.`,
+    );
+    await judy.page.getByLabel('Find your name').fill('member0042');
+    await texts(judy.page.locator('#existing-users li')).toEqual(['member0042']);
+    await join(judy.page, 'Judy');
+    const judysRow = ivan.page.getByRole('button', { name: 'Judy', exact: true });
+    await judysRow.waitFor({ timeout: 5_000 });
+    await expect
+      .poll(() => judysRow.locator('.presence').getAttribute('data-state'), { timeout: 5_000 })
+      .toBe('online');
+    expect(await judysRow.getAttribute('aria-description')).toBe('online');
+    expect(await rows.count()).toBe(100);
+
+    // A message over the socket arrives; no REST send was made.
+    await judysRow.click();
+    await text(ivan.page.locator('#peer-presence')).toBe('online');
+    await ivan.page.getByLabel('Message to Judy').fill('hello over the socket');
+    await ivan.page.keyboard.press('Enter');
+    await texts(ivan.page.locator('#messages [data-send-state="sent"] .text')).toEqual(['hello over the socket']);
+    await judy.page.getByRole('button', { name: 'Ivan 1 new message' }).click();
+    await texts(judy.page.locator('#messages .message .text')).toEqual(['hello over the socket']);
+    expect(proxy.requests('POST', '/api/messages/send')).toBe(0);
+
+    // Judy leaves: Ivan sees her go offline, in the list and beside the conversation's title.
+    await judy.context.close();
+    await text(ivan.page.locator('#peer-presence')).toBe('offline');
+    expect(await judysRow.locator('.presence').getAttribute('data-state')).toBe('offline');
+
+    // Search finds one person among thousands.
+    await ivan.page.getByLabel('Find someone').fill('MEMBER4321');
+    await texts(rows).toEqual(['member4321']);
+    await ivan.page.getByRole('button', { name: 'member4321', exact: true }).click();
+    await ivan.page.getByRole('heading', { name: 'Chat with member4321' }).waitFor();
+    await ivan.page.getByLabel('Find someone').fill('nobody by this name');
+    await text(ivan.page.locator('#people-more')).toBe('Nobody’s name contains “nobody by this name”.');
+
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await ivan.page.getByLabel('Find someone').fill('');
+    await ivan.page.screenshot({ path: resolve(SCREENSHOTS, 'chat-page-live-people.png') });
+    expect(problems).toEqual([]);
+    await ivan.context.close();
   });
 });
 

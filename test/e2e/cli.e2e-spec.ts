@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CliProcess } from '../support/cli-process.js';
+import { InspectingProxy } from '../support/inspecting-proxy.js';
 import { TestApp } from '../support/test-app.js';
 
 const homes = mkdtempSync(join(tmpdir(), 'cohora-cli-'));
@@ -96,15 +97,29 @@ describe('cohora CLI (the built binary)', () => {
     expectOneLineError(result.stderr, new RegExp(`^cohora: the name "${name.toLowerCase()}" is already taken on `));
   });
 
-  it('users prints the directory as a table, marking the current profile', async () => {
+  it('users prints the directory as a table, marking the current profile and who is online', async () => {
     const alice = await registered('Alice');
     const bob = await registered('Bob');
+    const carol = await registered('Carol');
+    const bobsTab = await app.connect(bob.id);
     const result = await alice.run(['users']);
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^ {2}NAME +ID$/);
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\* ${alice.name} +${alice.id}$`)));
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^  ${bob.name} +${bob.id}$`)));
+    expect(lines[0]).toMatch(/^ {2}NAME +ID +ONLINE$/);
+    // Alice's own short-lived socket makes her online too.
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\* ${alice.name} +${alice.id} +online$`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^  ${bob.name} +${bob.id} +online$`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^  ${carol.name} +${carol.id}$`)));
+    bobsTab.close();
+  });
+
+  it('users leaves the online column out without a profile, and says why', async () => {
+    const { name, id } = await registered('Dora');
+    const result = await person(app.baseUrl).run(['users']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')[0]).toMatch(/^ {2}NAME +ID$/);
+    expect(result.stdout).toMatch(new RegExp(`^  ${name} +${id}$`, 'm'));
+    expect(result.stderr).toBe('(who is online shows once you have a profile: cohora register <name>)\n');
   });
 
   it('send delivers to a name typed in any case, as the current profile, and keeps it in the history', async () => {
@@ -211,6 +226,48 @@ describe('cohora CLI (the built binary)', () => {
     expect(again.stdout).toMatch(
       /^\d\d:\d\d:\d\d {2}Alice\d+: earlier message\n.*Alice\d+: hi Bob, are you there\?\n.*Bob\d+: yes, hello Alice\n$/,
     );
+  });
+
+  it('chat sends each line over its socket, not over REST', async () => {
+    const proxy = await InspectingProxy.start(app.port);
+    try {
+      const alice = await registered('Alice');
+      const bob = await registered('Bob');
+      const bobsTab = await app.connect(bob.id);
+      const chat = alice.start(['chat', bob.name, '--server', proxy.baseUrl]);
+      await chat.waitFor(/^Chatting with Bob\d+ as Alice\d+/m, 'stderr');
+      chat.write('over the socket\n');
+      const frame = await bobsTab.nextFrame();
+      expect(frame).toMatchObject({ from: alice.name, from_id: alice.id, message: 'over the socket' });
+      chat.write('/quit\n');
+      expect(await chat.exited()).toBe(0);
+      expect(proxy.requests('GET', '/api/users/list')).toBe(1);
+      expect(proxy.requests('POST', '/api/messages/send')).toBe(0);
+      expect(alice.history()).toEqual([
+        expect.objectContaining({ id: frame.id, direction: 'out', message: 'over the socket' }),
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('chat sends over REST when the server selects no cohora.v2', async () => {
+    const proxy = await InspectingProxy.start(app.port, { stripSubprotocol: true });
+    try {
+      const alice = await registered('Alice');
+      const bob = await registered('Bob');
+      const bobsTab = await app.connect(bob.id);
+      const chat = alice.start(['chat', bob.name, '--server', proxy.baseUrl]);
+      await chat.waitFor(/^Chatting with Bob\d+ as Alice\d+/m, 'stderr');
+      chat.write('over REST\n');
+      expect(await bobsTab.nextFrame()).toMatchObject({ from: alice.name, message: 'over REST' });
+      chat.write('/quit\n');
+      expect(await chat.exited()).toBe(0);
+      expect(proxy.requests('POST', '/api/messages/send')).toBe(1);
+      expect(chat.stderr).not.toMatch(/could not reach|Connection lost/);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('chat with oneself shows each line once and keeps it once, under the server’s id', async () => {

@@ -9,6 +9,8 @@ import type { HistoryEntry } from '../../src/client/history.store.js';
 import { MemoryHistoryStore } from '../../src/client/memory-history.store.js';
 import { JsonLinesHistoryStore } from '../../src/client/node/json-lines-history.store.js';
 import { NodeCohoraConnection } from '../../src/client/node/node-connection.js';
+import { LiveDirectory } from '../../src/client/live-directory.js';
+import { InspectingProxy } from '../support/inspecting-proxy.js';
 import { TestApp, tempDataDir } from '../support/test-app.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -30,13 +32,23 @@ function connect(options: ConnectionOptions) {
   const connection = new NodeCohoraConnection({ backoff: { baseMs: 50, capMs: 400 }, ...options });
   const messages: HistoryEntry[] = [];
   const disconnects: Array<ConnectionEvents['disconnected']> = [];
+  const users: Array<ConnectionEvents['users']> = [];
+  const presence: Array<ConnectionEvents['presence']> = [];
   let connects = 0;
+  let readies = 0;
   connection.on('message', (entry) => messages.push(entry));
   connection.on('disconnected', (event) => disconnects.push(event));
   connection.on('connected', () => connects++);
+  connection.on('ready', () => readies++);
+  connection.on('users', (event) => users.push(event));
+  connection.on('presence', (event) => presence.push(event));
   cleanups.push(() => connection.close());
-  return { connection, messages, disconnects, connects: () => connects };
+  return { connection, messages, disconnects, users, presence, connects: () => connects, readies: () => readies };
 }
+
+/** A REST client that fails the test if it is used: the sends must go over the socket. */
+const noRest = (server: string) =>
+  new CohoraClient({ server, fetch: () => Promise.reject(new Error('the send went over REST')) });
 
 describe('client SDK against a running cohora', () => {
   let app: TestApp;
@@ -200,5 +212,188 @@ describe('client SDK across a server restart', () => {
     expect(await history.entries()).toEqual(bobs.messages);
     expect(bobs.connects()).toBeGreaterThanOrEqual(2);
     expect(accepted.length).toBeGreaterThan(100);
+  });
+});
+
+describe('client SDK over a cohora.v2 socket', () => {
+  let app: TestApp;
+  let client: CohoraClient;
+  beforeAll(async () => {
+    app = await TestApp.start();
+    client = new CohoraClient({ server: app.baseUrl });
+  });
+  afterAll(() => app.close());
+
+  let n = 0;
+  const register = async (prefix: string) => {
+    const name = `${prefix}v2-${++n}`;
+    return { name, id: (await client.createUser(name)).id };
+  };
+  /** A v2 connection of `user` whose `ready` has arrived; REST is off limits to it. */
+  async function ready(user: { id: string }, options: Partial<ConnectionOptions> = {}) {
+    const made = connect({ server: app.baseUrl, userId: user.id, rest: noRest(app.baseUrl), ...options });
+    await made.connection.start();
+    await until(() => made.readies() === 1, 'ready');
+    return made;
+  }
+
+  it('sends over its socket, resolving with the stored id that the recipient’s frame carries', async () => {
+    const alice = await register('alice');
+    const bob = await register('bob');
+    const alices = await ready(alice);
+    const bobs = await ready(bob);
+    expect(alices.connection.serverProtocol).toBe('cohora.v2');
+    const ack = await alices.connection.send(bob.id, 'over the socket');
+    expect(ack).toEqual({ message_id: expect.stringMatching(/^\d{16}$/), delivery: 'delivered' });
+    await until(() => bobs.messages.length === 1, 'the message');
+    expect(bobs.messages[0]).toMatchObject({
+      id: ack.message_id,
+      from: alice.name,
+      from_id: alice.id,
+      message: 'over the socket',
+    });
+  });
+
+  it('rejects with the status and the text the REST send gives for the same mistake', async () => {
+    const alice = await register('alice');
+    const alices = await ready(alice);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const overSocket = await alices.connection.send(unknown, 'hi').catch((e: unknown) => e);
+    expect(overSocket).toBeInstanceOf(CohoraHttpError);
+    expect(overSocket).toMatchObject({ status: 404, message: `recipient_id "${unknown}" is not a registered user` });
+    const empty = await alices.connection.send(alice.id, '').catch((e: unknown) => e);
+    const overRest = await client
+      .sendMessage({ recipientId: alice.id, message: '', senderId: alice.id })
+      .catch((e: unknown) => e);
+    expect(empty).toMatchObject({ status: 400, message: (overRest as CohoraHttpError).message });
+    // The socket is still up and still sends.
+    await expect(alices.connection.send(alice.id, 'still here')).resolves.toMatchObject({ delivery: 'delivered' });
+    expect(alices.disconnects).toEqual([]);
+  });
+
+  it('stores a message once for one key, whether it comes again over the socket or over REST', async () => {
+    const alice = await register('alice');
+    const bob = await register('bob');
+    const alices = await ready(alice);
+    const first = await alices.connection.send(bob.id, 'once', { key: 'the-same-key' });
+    const again = await alices.connection.send(bob.id, 'once', { key: 'the-same-key' });
+    const overRest = await client.sendMessage({
+      recipientId: bob.id,
+      message: 'once',
+      senderId: alice.id,
+      idempotencyKey: 'the-same-key',
+    });
+    expect(again.message_id).toBe(first.message_id);
+    expect(overRest.message_id).toBe(first.message_id);
+    const other = await alices.connection.send(bob.id, 'other text', { key: 'the-same-key' }).catch((e: unknown) => e);
+    expect(other).toMatchObject({ status: 422 });
+    const bobs = await ready(bob);
+    await until(() => bobs.messages.length === 1, 'the stored message');
+    expect(bobs.messages.map((m) => m.message)).toEqual(['once']);
+  });
+
+  it('hears of users registered after ready, a burst in few frames', async () => {
+    const alice = await register('alice');
+    const alices = await ready(alice);
+    const burst = await Promise.all(Array.from({ length: 20 }, () => register('burst')));
+    await until(() => alices.users.flatMap((frame) => frame.added).length >= 20, 'twenty users');
+    const added = alices.users.flatMap((frame) => frame.added);
+    expect(added.map((user) => user.id).sort()).toEqual(burst.map((user) => user.id).sort());
+    expect(added.find((user) => user.id === burst[0].id)?.name).toBe(burst[0].name);
+    expect(alices.users.length).toBeLessThanOrEqual(3);
+  });
+
+  it('keeps a live directory: the list after ready, merged with the users events', async () => {
+    const before = await register('before');
+    const alice = await register('alice');
+    const alices = connect({ server: app.baseUrl, userId: alice.id });
+    const directory = new LiveDirectory(client, alices.connection);
+    await alices.connection.start();
+    await until(() => directory.users.has(before.id), 'the listed users');
+    const later = await register('later');
+    await until(() => directory.users.has(later.id), 'the user registered later');
+    expect(directory.users.get(later.id)).toBe(later.name);
+  });
+
+  it('reports the presence of watched users: a snapshot, then online and offline as they come and go', async () => {
+    const alice = await register('alice');
+    const bob = await register('bob');
+    const alices = await ready(alice);
+    const nobody = '00000000-0000-4000-8000-000000000001';
+    alices.connection.watch([bob.id, nobody]);
+    await until(() => alices.connection.isOnline(bob.id) === false, 'the snapshot');
+    expect(alices.connection.isOnline(nobody)).toBe(false);
+
+    const bobs = await ready(bob);
+    await until(() => alices.connection.isOnline(bob.id) === true, 'Bob online', 3_000);
+    await bobs.connection.close();
+    await until(() => alices.connection.isOnline(bob.id) === false, 'Bob offline', 4_000);
+    expect(alices.presence.some((change) => change.online.includes(bob.id))).toBe(true);
+  });
+
+  it('falls back to REST, and still receives, when a proxy strips the subprotocol', async () => {
+    const proxy = await InspectingProxy.start(app.port, { stripSubprotocol: true });
+    cleanups.push(() => proxy.close());
+    const alice = await register('alice');
+    const bob = await register('bob');
+    const bobs = connect({ server: proxy.baseUrl, userId: bob.id });
+    await bobs.connection.start();
+    const ack = await bobs.connection.send(alice.id, 'over REST');
+    expect(bobs.connection.serverProtocol).toBe('v1');
+    expect(ack.message_id).toMatch(/^\d{16}$/);
+    await client.sendMessage({ recipientId: bob.id, message: 'to the v1 socket', senderId: alice.id });
+    await until(() => bobs.messages.length === 1, 'the message on the v1 socket');
+    expect(bobs.readies()).toBe(0);
+    expect(proxy.requests('POST', '/api/messages/send')).toBe(1);
+    // ws refuses such a handshake where a browser opens the socket: the SDK hides the difference.
+    expect(bobs.disconnects).toEqual([]);
+    expect(bobs.connects()).toBe(1);
+  });
+});
+
+describe('client SDK over cohora.v2 with AUTH_MODE=token', () => {
+  it('sends as the user who proved the token in its auth frame', async () => {
+    const app = await TestApp.start({ AUTH_MODE: 'token' });
+    cleanups.push(() => app.close());
+    const client = new CohoraClient({ server: app.baseUrl });
+    const alice = await client.createUser('Alice');
+    const bob = await client.createUser('Bob');
+    expect(alice.token).toEqual(expect.any(String));
+    const alices = connect({ server: app.baseUrl, userId: alice.id, token: alice.token, rest: noRest(app.baseUrl) });
+    const bobs = connect({ server: app.baseUrl, userId: bob.id, token: bob.token });
+    await Promise.all([alices.connection.start(), bobs.connection.start()]);
+    await until(() => alices.readies() === 1 && bobs.readies() === 1, 'both ready');
+    const ack = await alices.connection.send(bob.id, 'proved');
+    await until(() => bobs.messages.length === 1, 'the message');
+    expect(bobs.messages[0]).toMatchObject({ id: ack.message_id, from: 'Alice', from_id: alice.id });
+  });
+});
+
+describe('client SDK over cohora.v2 across a server restart', () => {
+  it('sends what was sent while the server was down once it is back, stored once', async () => {
+    const dir = tempDataDir();
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const first = await TestApp.start({}, dir);
+    const client = new CohoraClient({ server: first.baseUrl });
+    const alice = await client.createUser('Alice');
+    const bob = await client.createUser('Bob');
+    const alices = connect({
+      server: first.baseUrl,
+      userId: alice.id,
+      rest: noRest(first.baseUrl),
+      sendRetry: { giveUpAfterMs: 20_000 },
+    });
+    await alices.connection.start();
+    await until(() => alices.readies() === 1, 'ready');
+    await first.stop();
+    const sent = alices.connection.send(bob.id, 'sent while down');
+    const second = await TestApp.start({}, dir, first.port);
+    cleanups.push(() => second.stop());
+    const ack = await sent;
+    expect(alices.readies()).toBeGreaterThanOrEqual(2);
+    const bobs = connect({ server: second.baseUrl, userId: bob.id });
+    await bobs.connection.start();
+    await until(() => bobs.messages.length === 1, 'the message');
+    expect(bobs.messages[0]).toMatchObject({ id: ack.message_id, message: 'sent while down' });
   });
 });

@@ -36,9 +36,11 @@ export class InMemoryUserStore extends UserStore {
     return Promise.resolve(true);
   }
 
-  listSince(since: number): Promise<{ users: User[]; version: number }> {
-    const users = this.users.slice(since).map(({ id, name }) => ({ id, name }));
-    return Promise.resolve({ users, version: this.users.length });
+  listSince(since: number, limit?: number): Promise<{ users: User[]; version: number }> {
+    const users = this.users
+      .slice(since, limit === undefined ? undefined : since + limit)
+      .map(({ id, name }) => ({ id, name }));
+    return Promise.resolve({ users, version: since + users.length });
   }
 
   version(): Promise<number> {

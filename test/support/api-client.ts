@@ -1,4 +1,5 @@
 import type WebSocket from 'ws';
+import { V2Client, type V2Options } from './v2-client.js';
 import { WsClient } from './ws-client.js';
 
 export interface HttpResult<T = any> {
@@ -9,7 +10,7 @@ export interface HttpResult<T = any> {
 
 /** A real HTTP and WebSocket client of one cohora server, with shortcuts for what tests do most. */
 export class ApiClient {
-  private readonly sockets: WsClient[] = [];
+  private readonly sockets: { socket: WebSocket }[] = [];
 
   constructor(readonly baseUrl: string) {}
 
@@ -122,6 +123,20 @@ export class ApiClient {
   async connectWithToken(id: string, token: string, since?: string): Promise<WsClient> {
     const client = await this.open();
     client.send(since === undefined ? { id, token } : { id, token, since });
+    return client;
+  }
+
+  /** Opens a socket offering cohora.v2 and authenticates as `id` (if given); does not wait for ready. */
+  async openV2(id?: string, options?: V2Options): Promise<V2Client> {
+    const client = await V2Client.open(this.wsUrl, id, options);
+    this.sockets.push(client);
+    return client;
+  }
+
+  /** A cohora.v2 socket of `id` that has received its ready frame. */
+  async connectV2(id: string, options?: V2Options): Promise<V2Client> {
+    const client = await this.openV2(id, options);
+    await client.next('ready');
     return client;
   }
 

@@ -5,14 +5,14 @@ import { CliError, describeError, UsageError } from '../cli-error.js';
 import { interrupted, openLiveConnection } from '../live-connection.js';
 import { clockTime, dateTime, messageLine, safeText } from '../terminal-text.js';
 import { resolveRecipient } from './resolve-recipient.js';
-import { sendAs } from './send.js';
+import { explainRefusals } from './send.js';
 
 /** How many earlier messages `chat` shows when it opens and on /history. */
 const RECENT = 20;
 
 /**
  * `cohora chat <name>`: chatting mode. Shows the recent history with that person, then their
- * messages as they arrive while you type; each line entered is sent. `/history` reprints the
+ * messages as they arrive while you type; each line entered is sent over the same connection. `/history` reprints the
  * recent history, `/quit` (or end of input, or Ctrl-C) leaves.
  */
 export async function chat(ctx: CliContext, words: string[]): Promise<number> {
@@ -77,7 +77,9 @@ export async function chat(ctx: CliContext, words: string[]): Promise<number> {
         // To oneself, the line is shown once the server has named it: its frame may come first.
         if (!talkingToMyself) screen.print(messageLine(entry));
         try {
-          const sent = withServerId(entry, (await sendAs(client, me, peer, line)).message_id);
+          // Over the chat's own socket (REST when the server has no v2), one key for all its retries.
+          const ack = await explainRefusals(() => connection.send(peer.id, line), me, peer);
+          const sent = withServerId(entry, ack.message_id);
           if (!shown.has(sent.id) && talkingToMyself) screen.print(messageLine(sent));
           shown.add(sent.id);
           await history.append(sent);

@@ -23,15 +23,24 @@ export async function send(ctx: CliContext, [target, ...words]: string[]): Promi
   return 0;
 }
 
-/** Sends, turning the statuses a person can cause into sentences about them. */
-export async function sendAs(
+/** Sends over REST, turning the statuses a person can cause into sentences about them. */
+export function sendAs(
   client: Parameters<typeof resolveRecipient>[0],
   me: { id: string; name: string },
   to: { id: string; name: string; known: boolean },
   message: string,
 ) {
+  return explainRefusals(() => client.sendMessage({ recipientId: to.id, message, senderId: me.id }), me, to);
+}
+
+/** Runs `send` (REST or socket), turning the statuses a person can cause into sentences about them. */
+export async function explainRefusals<T>(
+  send: () => Promise<T>,
+  me: { id: string; name: string },
+  to: { name: string },
+): Promise<T> {
   try {
-    return await client.sendMessage({ recipientId: to.id, message, senderId: me.id });
+    return await send();
   } catch (error) {
     if (!(error instanceof CohoraHttpError)) throw error;
     if (error.status === 404) {

@@ -1,10 +1,9 @@
-import WebSocket from 'ws';
 import { CohoraConnection, type ConnectionOptions } from '../cohora-connection.js';
-import type { SocketConstructor } from '../socket-like.js';
+import { V1FallbackSocket } from './v1-fallback-socket.js';
 
-/** The connection for Node: the `ws` package's WebSocket unless another one is passed. */
+/** The connection for Node: the `ws` package's WebSocket (finding a v1 server as a browser does) unless another one is passed. */
 export class NodeCohoraConnection extends CohoraConnection {
   constructor(options: ConnectionOptions) {
-    super({ WebSocket: WebSocket as unknown as SocketConstructor, ...options });
+    super({ WebSocket: V1FallbackSocket, ...options });
   }
 }

@@ -1,17 +1,24 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MinLength } from 'class-validator';
 
+/** The 400 texts of a malformed send, shared with the socket's send (messages/socket-sends.ts). */
+export const SEND_FIELD_RULES = {
+  recipientNotString: 'recipient_id must be a string',
+  recipientEmpty: 'recipient_id must not be empty',
+  messageNotString: 'message must be a string',
+} as const;
+
 export class SendMessageDto {
   @ApiProperty({ example: '9b2d1a44-0c3e-4f7a-8d5b-1e6a2f3c4d5e', description: 'The id of a registered user.' })
-  @IsString({ message: 'recipient_id must be a string' })
-  @MinLength(1, { message: 'recipient_id must not be empty' })
+  @IsString({ message: SEND_FIELD_RULES.recipientNotString })
+  @MinLength(1, { message: SEND_FIELD_RULES.recipientEmpty })
   recipient_id!: string;
 
   @ApiProperty({
     example: 'Hello, Bob!',
     description: 'Not empty or only whitespace; at most MAX_MESSAGE_LENGTH (default 4096) characters.',
   })
-  @IsString({ message: 'message must be a string' })
+  @IsString({ message: SEND_FIELD_RULES.messageNotString })
   message!: string;
 
   @ApiPropertyOptional({

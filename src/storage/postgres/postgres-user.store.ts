@@ -29,7 +29,7 @@ const ROTATE: Statement = {
 };
 const SINCE: Statement = {
   name: 'cohora.users.since',
-  text: 'SELECT id, name, version FROM users WHERE version > $1 ORDER BY version',
+  text: 'SELECT id, name, version FROM users WHERE version > $1 ORDER BY version LIMIT $2',
 };
 const VERSION: Statement = { name: 'cohora.users.version', text: 'SELECT version FROM directory' };
 
@@ -80,8 +80,9 @@ export class PostgresUserStore extends UserStore {
     return rowCount === 1;
   }
 
-  async listSince(since: number): Promise<{ users: User[]; version: number }> {
-    const { rows } = await this.db.run<User & { version: string }>(SINCE, [since]);
+  async listSince(since: number, limit?: number): Promise<{ users: User[]; version: number }> {
+    // LIMIT NULL: no limit.
+    const { rows } = await this.db.run<User & { version: string }>(SINCE, [since, limit ?? null]);
     return {
       users: rows.map(({ id, name }) => ({ id, name })),
       version: rows.length > 0 ? Number(rows[rows.length - 1].version) : since,

@@ -9,7 +9,7 @@ export class SqliteUserStore extends UserStore {
   private readonly byTokenHash: Statement<[string], User>;
   private readonly credentials: Statement<[string], User & { token_hash: string | null }>;
   private readonly rotate: Statement<[string, string, string]>;
-  private readonly since: Statement<[number], User & { rowid: number }>;
+  private readonly since: Statement<[number, number], User & { rowid: number }>;
   private readonly maxRowid: Statement<[], { version: number | null }>;
 
   constructor({ db }: SqliteDatabase) {
@@ -19,7 +19,7 @@ export class SqliteUserStore extends UserStore {
     this.byTokenHash = db.prepare('SELECT id, name FROM users WHERE token_hash = ?');
     this.credentials = db.prepare('SELECT id, name, token_hash FROM users WHERE id = ?');
     this.rotate = db.prepare('UPDATE users SET token_hash = ? WHERE id = ? AND token_hash = ?');
-    this.since = db.prepare('SELECT rowid, id, name FROM users WHERE rowid > ? ORDER BY rowid');
+    this.since = db.prepare('SELECT rowid, id, name FROM users WHERE rowid > ? ORDER BY rowid LIMIT ?');
     this.maxRowid = db.prepare('SELECT max(rowid) AS version FROM users');
   }
 
@@ -54,9 +54,10 @@ export class SqliteUserStore extends UserStore {
     return promised(() => this.rotate.run(nextHash, id, currentHash).changes === 1);
   }
 
-  listSince(since: number): Promise<{ users: User[]; version: number }> {
+  listSince(since: number, limit?: number): Promise<{ users: User[]; version: number }> {
     return promised(() => {
-      const rows = this.since.all(since);
+      // LIMIT -1: no limit.
+      const rows = this.since.all(since, limit ?? -1);
       return { users: rows.map(({ id, name }) => ({ id, name })), version: rows.at(-1)?.rowid ?? since };
     });
   }

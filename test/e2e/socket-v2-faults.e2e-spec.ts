@@ -1,0 +1,83 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SHARED_REDIS_URL, uniqueRedisPrefix } from '../support/redis-server.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { TEST_RATE_LIMITS, TestApp } from '../support/test-app.js';
+import { TestSchema } from '../support/test-schema.js';
+
+/**
+ * A v2 socket's sends when storage fails, on PostgreSQL behind a proxy that refuses or loses
+ * answers: the error frames carry REST's status and retry_after, the socket stays open, and a
+ * retry with the same key ends with exactly one stored message.
+ */
+describe('cohora.v2 sends while storage fails', () => {
+  let schema: TestSchema;
+  let proxy: TcpProxy;
+  let app: TestApp;
+  beforeAll(async () => {
+    schema = await TestSchema.create();
+    proxy = await TcpProxy.start(Number(new URL(schema.url).port || 5432));
+    app = await TestApp.start({
+      DATABASE_URL: schema.urlVia(proxy.port),
+      DATABASE_POOL_SIZE: '4',
+      REDIS_URL: SHARED_REDIS_URL,
+      REDIS_PREFIX: uniqueRedisPrefix(),
+      SEND_TIMEOUT_MS: '1500',
+      ...TEST_RATE_LIMITS,
+    });
+  });
+  afterEach(() => proxy.restore());
+  afterAll(async () => {
+    await app?.close();
+    await proxy?.close();
+    await schema?.drop();
+  });
+
+  /** A v2 socket whose catch-up is over (a store read failing during it closes the socket with 1011, as in v1). */
+  const liveSocket = async (id: string) => {
+    const socket = await app.connectV2(id);
+    socket.sendMessage(`warm-${id}`, id, 'warm up');
+    await socket.answer(`warm-${id}`);
+    await socket.nextMessage();
+    return socket;
+  };
+
+  const copies = async (text: string) =>
+    (await schema.query<{ id: string }>('SELECT id FROM messages WHERE body = $1', [text])).map((row) => row.id);
+
+  it('answers 503 with retry_after when nothing was stored, then acks the retry with the same key', async () => {
+    const [alice, bob] = [await app.createUser('FaultA'), await app.createUser('FaultB')];
+    const socket = await liveSocket(alice.id);
+    proxy.refuse();
+    socket.sendMessage('fault-1', bob.id, 'refused first');
+    expect(await socket.answer('fault-1')).toEqual({
+      type: 'error',
+      key: 'fault-1',
+      status: 503,
+      message: 'Storage is unavailable; nothing was stored; try again',
+      retry_after: 1,
+    });
+    expect(await copies('refused first')).toEqual([]);
+    proxy.restore();
+    socket.sendMessage('fault-1', bob.id, 'refused first');
+    expect(await socket.answer('fault-1')).toMatchObject({ type: 'ack' });
+    expect(await copies('refused first')).toHaveLength(1);
+  });
+
+  it('answers 503 or 504 while answers are lost, and the retry with the key ends with one stored copy', async () => {
+    const [alice, bob] = [await app.createUser('LostSA'), await app.createUser('LostSB')];
+    const socket = await liveSocket(alice.id);
+    proxy.swallowReplies();
+    socket.sendMessage('lost-1', bob.id, 'answer lost');
+    const refused = await socket.answer('lost-1');
+    expect(refused.type).toBe('error');
+    expect([503, 504]).toContain((refused as { status: number }).status);
+    proxy.refuse();
+    proxy.restore();
+    socket.sendMessage('lost-1', bob.id, 'answer lost');
+    const ack = await socket.answer('lost-1', 10_000);
+    expect(ack).toMatchObject({ type: 'ack' });
+    const stored = await copies('answer lost');
+    expect(stored).toHaveLength(1);
+    expect((ack as { message_id: string }).message_id).toBe(stored[0].padStart(16, '0'));
+  });
+});
