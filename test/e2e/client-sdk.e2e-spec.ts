@@ -369,6 +369,28 @@ describe('client SDK over cohora.v2 with AUTH_MODE=token', () => {
   });
 });
 
+describe('client SDK over cohora.v2 under RATE_LIMIT_SEND', () => {
+  it('waits out a 429 and sends again with the same key: every message arrives once', async () => {
+    const app = await TestApp.start({ RATE_LIMIT_SEND: '3/1s' });
+    cleanups.push(() => app.close());
+    const client = new CohoraClient({ server: app.baseUrl });
+    const alice = await client.createUser('Alice');
+    const bob = await client.createUser('Bob');
+    const alices = connect({ server: app.baseUrl, userId: alice.id, rest: noRest(app.baseUrl) });
+    const bobs = connect({ server: app.baseUrl, userId: bob.id });
+    await Promise.all([alices.connection.start(), bobs.connection.start()]);
+    await until(() => alices.readies() === 1 && bobs.readies() === 1, 'both ready');
+    const started = Date.now();
+    const texts = ['one', 'two', 'three', 'four', 'five'];
+    const acks = await Promise.all(texts.map((text) => alices.connection.send(bob.id, text)));
+    // Two of them waited for the budget's next window (retry_after), at least most of a second.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+    await until(() => bobs.messages.length === 5, 'five messages');
+    expect(bobs.messages.map((m) => m.message).sort()).toEqual([...texts].sort());
+    expect(new Set(acks.map((ack) => ack.message_id)).size).toBe(5);
+  });
+});
+
 describe('client SDK over cohora.v2 across a server restart', () => {
   it('sends what was sent while the server was down once it is back, stored once', async () => {
     const dir = tempDataDir();
