@@ -67,7 +67,7 @@ describe(SqliteDatabase.name, () => {
     const file = join(dir, 'cohora.sqlite');
     const sizeBefore = statSync(file).size;
     const text = 'x'.repeat(1_000);
-    // About 500 pages of log: far below the connection's own auto-checkpoint (16,384), so only the
+    // About 500 pages of log: far below the writer's own auto-checkpoint (16,384), so only the
     // checkpointer thread can have copied them into the file.
     await Promise.all(
       Array.from({ length: 500 }, () =>

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 
 const logger = new Logger('SqliteDatabase');
@@ -14,14 +15,14 @@ export interface SqliteOptions {
 }
 
 /**
- * One better-sqlite3 connection shared by the SQLite stores, and beside it the thread that
- * checkpoints the WAL (wal-checkpointer.ts); both closed at shutdown.
+ * The SQLite file as the stores see it: `db`, this thread's connection, for reads, and `writer`,
+ * the thread every write goes through (sqlite-writer.ts); beside them the thread that
+ * checkpoints the WAL (wal-checkpointer.ts). All closed at shutdown.
  */
 export class SqliteDatabase implements OnApplicationShutdown {
   private constructor(
     readonly db: Database.Database,
-    /** The database file's path, for logs and for free-space checks. */
-    readonly file: string,
+    readonly writer: SqliteWriter,
     private readonly checkpointer: WalCheckpointer,
   ) {}
 
@@ -33,24 +34,24 @@ export class SqliteDatabase implements OnApplicationShutdown {
     // WAL lets readers and the single writer proceed together, and several processes share the file.
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${synchronous}`);
-    // The checkpointer thread copies the log into the file as it grows, without blocking a
-    // commit. But SQLite restarts the log only when a commit begins with every frame copied,
-    // which load that never pauses never allows: past this many frames (about 64 MB) this
-    // connection checkpoints what is left itself, so that the log stays bounded.
-    db.pragma('wal_autocheckpoint = 16384');
     try {
       migrate(db);
     } catch (error) {
       db.close();
       throw error;
     }
-    return new SqliteDatabase(db, sqliteFile, new WalCheckpointer(sqliteFile, synchronous));
+    return new SqliteDatabase(
+      db,
+      new SqliteWriter(sqliteFile, synchronous),
+      new WalCheckpointer(sqliteFile, synchronous),
+    );
   }
 
-  /** The checkpointer first: the last connection to close checkpoints the whole log. */
+  /** The writer last: the last connection to close checkpoints the whole WAL, and its thread does so off the event loop. */
   async onApplicationShutdown(): Promise<void> {
-    await this.checkpointer.close();
     if (this.db.open) this.db.close();
+    await this.checkpointer.close();
+    await this.writer.close();
   }
 }
 

@@ -5,13 +5,12 @@ import { Logger } from '@nestjs/common';
 const CHECKPOINT_INTERVAL_MS = 100;
 
 /**
- * Moves WAL checkpoints off the event loop and off the commit path (issue 13). A checkpoint
- * copies the log into the database file and fsyncs both; on a busy disk that takes 10–300 ms.
- * Run by SQLite's auto-checkpoint every 1,000 frames, it stalled the event loop, and every send
- * behind the commit that reached the threshold. A thread of its own checkpoints every
- * CHECKPOINT_INTERVAL_MS in PASSIVE mode, which takes no lock a writer needs, so commits go on
- * beside it. The main connection keeps a large auto-checkpoint as the backstop that restarts
- * the log under load that never pauses (sqlite-database.ts).
+ * Moves WAL checkpoints off the commit path (issue 13). A checkpoint copies the log into the
+ * database file and fsyncs both; on a busy disk that takes 10–300 ms. Run by SQLite's
+ * auto-checkpoint it stalled whichever commit reached the threshold, and with it every send
+ * behind that commit. A thread of its own checkpoints every CHECKPOINT_INTERVAL_MS in PASSIVE
+ * mode, which never blocks a writer (sqlite-writer.ts keeps a large auto-checkpoint as the
+ * backstop that restarts the log under load that never pauses).
  */
 export class WalCheckpointer {
   private readonly logger = new Logger(WalCheckpointer.name);
