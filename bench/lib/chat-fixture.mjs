@@ -1,5 +1,6 @@
 // The common setup of throughput and latency: registered senders, connected receivers, and
 // proof (a probe each) that every receiver is authenticated before the clock starts.
+import { VARIANTS } from './cohora-config.mjs';
 import { HttpClient } from './http-client.mjs';
 import { Receivers } from './receivers.mjs';
 import { createUsers } from './users.mjs';
@@ -19,6 +20,8 @@ export async function setupChat(server, { senders: senderCount, receivers: recei
   if (arrived !== receiverCount) throw new Error(`only ${arrived} of ${receiverCount} receivers answered the probe`);
   return {
     client,
+    // The cohora-keyed variant: every send with an Idempotency-Key of its own.
+    keyed: VARIANTS[server.kind]?.keyed === true,
     senders,
     recipients,
     verifier,

@@ -59,6 +59,14 @@ export const VARIANTS = Object.freeze({
     describe: 'LOG_LEVEL=info only: one log line per request',
     env: { LOG_LEVEL: 'info' },
   },
+  // Issue 14: what an Idempotency-Key costs. Not a setting: every send of this variant carries a
+  // key of its own (the generator reads `keyed`), so each is a first use, stored with its key.
+  'cohora-keyed': {
+    label: 'cohora, keyed sends',
+    describe: 'the bench configuration; every send carries an Idempotency-Key of its own (issue 14)',
+    env: {},
+    keyed: true,
+  },
   'cohora-limits': {
     label: 'cohora, limits on',
     describe: 'rate limits on only (as in cohora-defaults), LOG_LEVEL=warn',

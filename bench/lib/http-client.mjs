@@ -11,8 +11,8 @@ export class HttpClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   }
 
-  /** Resolves with `{ status, text }`; rejects only on transport errors or after `timeoutMs`. */
-  request(method, path, body, timeoutMs = 30_000) {
+  /** Resolves with `{ status, text }`; rejects only on transport errors or after `timeoutMs`. `headers` are sent besides the JSON ones. */
+  request(method, path, body, timeoutMs = 30_000, headers = undefined) {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = http.request(
@@ -22,7 +22,10 @@ export class HttpClient {
           method,
           path,
           agent: this.agent,
-          headers: payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
+          headers: {
+            ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }),
+            ...headers,
+          },
         },
         (res) => {
           const chunks = [];

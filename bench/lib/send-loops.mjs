@@ -35,7 +35,10 @@ export async function closedLoop(chat, config, openWindow) {
       const r = (s * 7 + seq) % recipients.length; // spread each sender over all receivers
       const sentAt = performance.now();
       const body = sendBody(recipients[r].id, senders[s].id, messageText(r, s, seq, sentAt));
-      const { status, text } = await client.request('POST', '/api/messages/send', body).catch((error) => ({ status: 0, text: String(error) }));
+      const headers = chat.keyed ? { 'Idempotency-Key': `closed-${seq}` } : undefined;
+      const { status, text } = await client
+        .request('POST', '/api/messages/send', body, undefined, headers)
+        .catch((error) => ({ status: 0, text: String(error) }));
       if (status === 200) {
         verifier.accepted(s, r);
         if (sentAt >= windowStart && sentAt < windowEnd) acceptedInWindow++;
@@ -85,7 +88,10 @@ export async function openLoop(chat, config, openWindow) {
     const body = sendBody(recipients[r].id, senders[s].id, messageText(r, s, seq, dueAt));
     inFlight++;
     try {
-      const { status, text } = await client.request('POST', '/api/messages/send', body).catch((error) => ({ status: 0, text: String(error) }));
+      const headers = chat.keyed ? { 'Idempotency-Key': `open-${i}` } : undefined;
+      const { status, text } = await client
+        .request('POST', '/api/messages/send', body, undefined, headers)
+        .catch((error) => ({ status: 0, text: String(error) }));
       if (status === 200) verifier.accepted(s, r);
       else {
         sendErrors++;

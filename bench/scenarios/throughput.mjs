@@ -7,8 +7,8 @@ import { closedLoop } from '../lib/send-loops.mjs';
 import { latencySummary } from '../lib/stats.mjs';
 import { withVariants } from '../lib/summary.mjs';
 
-/** cohora, then cohora at its defaults and each of the two changes alone, then the baselines. */
-export const servers = withVariants(['cohora-defaults', 'cohora-info', 'cohora-limits']);
+/** cohora, then cohora at its defaults, each of the two changes alone and with keyed sends, then the baselines. */
+export const servers = withVariants(['cohora-defaults', 'cohora-info', 'cohora-limits', 'cohora-keyed']);
 
 export const metrics = [
   // The target: cohora's own work costs at most 10 % on top of the framework's.

@@ -5,6 +5,7 @@ import { Metrics } from '../metrics/metrics.js';
 import type { MessageStore, StoredMessage } from '../ports/message.store.js';
 import { FrameRateLimiter } from '../rate-limit/frame-rate-limiter.js';
 import type { DeliveryTracker } from './delivery-tracker.js';
+import { CorkedWrites } from './corked-writes.js';
 import { V2_PROTOCOL } from '../protocol/ws-frames-v2.js';
 import { Close, type CloseReason, messageFrame } from './frames.js';
 
@@ -192,16 +193,26 @@ export class ClientConnection {
       const page = await this.context.store.listAfter(userId, this.lastSentId, BACKLOG_PAGE);
       this.context.metrics.readLatency.observe(Metrics.since(started));
       if (!this.isOpen) return;
-      for (const [index, message] of page.entries()) {
-        const frame = messageFrame(message);
-        // Frames leave in order, so the report for a page's last frame covers the page. Past
-        // half the buffer limit, wait for the client to read: the catch-up goes at its pace.
-        if (index < page.length - 1 && this.socket.bufferedAmount <= this.context.maxBufferedBytes / 2) {
-          this.sendAhead(message, frame);
-          continue;
+      // A page's frames leave together: corked until the frame whose write is awaited.
+      const writes = new CorkedWrites(this.socket);
+      writes.cork();
+      try {
+        for (const [index, message] of page.entries()) {
+          const frame = messageFrame(message);
+          // Frames leave in order, so the report for a page's last frame covers the page. Past
+          // half the buffer limit, wait for the client to read: the catch-up goes at its pace.
+          if (index < page.length - 1 && this.socket.bufferedAmount <= this.context.maxBufferedBytes / 2) {
+            this.sendAhead(message, frame);
+            continue;
+          }
+          const written = new Promise<void>((resolve) => this.send(message, frame, resolve));
+          writes.uncork();
+          await written;
+          writes.cork();
+          if (!this.isOpen) return;
         }
-        await new Promise<void>((written) => this.send(message, frame, written));
-        if (!this.isOpen) return;
+      } finally {
+        writes.uncork();
       }
       if (page.length < BACKLOG_PAGE && !this.missedWhileCatchingUp) break;
     }

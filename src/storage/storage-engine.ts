@@ -44,7 +44,7 @@ export class StorageEngine implements OnApplicationShutdown {
     try {
       const db = SqliteDatabase.open(storage);
       return new StorageEngine(new SqliteUserStore(db), new SqliteMessageStore(db), async () => {
-        db.onApplicationShutdown();
+        await db.onApplicationShutdown();
         await lock.release();
       });
     } catch (error) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -11,9 +11,9 @@ import { messageStoreContract } from './message-store.contract.js';
 import { userStoreContract } from './user-store.contract.js';
 
 const opened: Array<{ database: SqliteDatabase; dir: string }> = [];
-afterEach(() => {
+afterEach(async () => {
   for (const { database, dir } of opened.splice(0)) {
-    database.onApplicationShutdown();
+    await database.onApplicationShutdown();
     rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -36,7 +36,7 @@ describe(SqliteDatabase.name, () => {
       10,
     );
     await new SqliteMessageStore(first).markDelivered(new Map([['bob', stored.id]]));
-    first.onApplicationShutdown();
+    await first.onApplicationShutdown();
 
     const reopened = new SqliteMessageStore(openDatabase(dir));
     expect((await reopened.listAfter('bob', null, 10)).map((m) => m.text)).toEqual(['kept']);
@@ -61,11 +61,29 @@ describe(SqliteDatabase.name, () => {
     await Promise.all(appends);
   });
 
-  it('refuses a database written by a newer cohora', () => {
+  it('checkpoints the write-ahead log into the database file in the background', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cohora-sqlite-'));
+    const store = new SqliteMessageStore(openDatabase(dir));
+    const file = join(dir, 'cohora.sqlite');
+    const sizeBefore = statSync(file).size;
+    const text = 'x'.repeat(1_000);
+    // About 500 pages of log: far below the writer's own auto-checkpoint (16,384), so only the
+    // checkpointer thread can have copied them into the file.
+    await Promise.all(
+      Array.from({ length: 500 }, () =>
+        store.append({ recipientId: 'bob', senderId: null, senderName: 'anonymous', text, sentAt: new Date() }, 1_000),
+      ),
+    );
+    await expect
+      .poll(() => statSync(file).size, { timeout: 5_000, interval: 50 })
+      .toBeGreaterThan(sizeBefore + 400_000);
+  });
+
+  it('refuses a database written by a newer cohora', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cohora-sqlite-'));
     const database = openDatabase(dir);
     database.db.pragma('user_version = 99');
-    database.onApplicationShutdown();
+    await database.onApplicationShutdown();
     expect(() => SqliteDatabase.open({ sqliteFile: join(dir, 'cohora.sqlite'), synchronous: 'NORMAL' })).toThrow(
       /newer/,
     );

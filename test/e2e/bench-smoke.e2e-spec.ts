@@ -3,10 +3,10 @@ import { runBench, SCENARIOS, type BenchRun } from '../../bench/run.mjs';
 
 const AGAINST_BASELINES = ['connections', 'drain', 'latency', 'scale', 'throughput'];
 const BASELINES = ['bare', 'floor'];
-/** Scenarios that also run cohora in its default configuration (and, for throughput, each change alone). */
+/** Scenarios that also run cohora in its default configuration (and, for throughput, each change alone and keyed sends). */
 const VARIANTS: Record<string, string[]> = {
   latency: ['cohora-defaults'],
-  throughput: ['cohora-defaults', 'cohora-info', 'cohora-limits'],
+  throughput: ['cohora-defaults', 'cohora-info', 'cohora-limits', 'cohora-keyed'],
 };
 const SCALE_OUT = { cluster: ['workers-1', 'workers-2'], store: ['postgres', 'sqlite'] };
 
@@ -39,6 +39,8 @@ describe('npm run bench (smoke)', () => {
     const perCpu = throughput.metrics.find((metric) => metric.key === 'msgsPerCpuSec')!;
     expect(perCpu.ratios['cohora/floor'].median).toBeGreaterThan(0);
     expect(perCpu.ratios['cohora-defaults/cohora'].median).toBeGreaterThan(0);
+    // Issue 14: keyed sends against unkeyed ones in the same run (each keyed send answered 200, so verified above).
+    expect(perCpu.ratios['cohora-keyed/cohora'].median).toBeGreaterThan(0);
     expect(perCpu.verdicts.map((v) => v.target)).toEqual(['cohora / floor ≥ 0.9']);
     // The server's own event-loop delay was read over the window, on every server kind.
     const loopDelay = latency.metrics.find((metric) => metric.key.startsWith('loopDelayMaxMs@'))!;

@@ -18,7 +18,7 @@ import {
 } from '../../ports/message.store.js';
 import { WriteFaults } from '../write-faults.js';
 import type { PostgresDatabase, Statement } from './postgres-database.js';
-import { WriteBatcher } from './write-batcher.js';
+import { WriteBatcher } from '../write-batcher.js';
 
 interface MessageRow {
   id: string;

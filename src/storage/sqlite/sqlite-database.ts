@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteWriter } from './sqlite-writer.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 const logger = new Logger('SqliteDatabase');
 
@@ -12,12 +14,16 @@ export interface SqliteOptions {
   synchronous: 'NORMAL' | 'FULL';
 }
 
-/** One better-sqlite3 connection shared by the SQLite stores; closed at shutdown. */
+/**
+ * The SQLite file as the stores see it: `db`, this thread's connection, for reads, and `writer`,
+ * the thread every write goes through (sqlite-writer.ts); beside them the thread that
+ * checkpoints the WAL (wal-checkpointer.ts). All closed at shutdown.
+ */
 export class SqliteDatabase implements OnApplicationShutdown {
   private constructor(
     readonly db: Database.Database,
-    /** The database file's path, for logs and for free-space checks. */
-    readonly file: string,
+    readonly writer: SqliteWriter,
+    private readonly checkpointer: WalCheckpointer,
   ) {}
 
   static open({ sqliteFile, synchronous }: SqliteOptions): SqliteDatabase {
@@ -34,11 +40,18 @@ export class SqliteDatabase implements OnApplicationShutdown {
       db.close();
       throw error;
     }
-    return new SqliteDatabase(db, sqliteFile);
+    return new SqliteDatabase(
+      db,
+      new SqliteWriter(sqliteFile, synchronous),
+      new WalCheckpointer(sqliteFile, synchronous),
+    );
   }
 
-  onApplicationShutdown(): void {
+  /** The writer last: the last connection to close checkpoints the whole WAL, and its thread does so off the event loop. */
+  async onApplicationShutdown(): Promise<void> {
     if (this.db.open) this.db.close();
+    await this.checkpointer.close();
+    await this.writer.close();
   }
 }
 

@@ -2,37 +2,35 @@ import type { Statement } from 'better-sqlite3';
 import { NameTakenError } from '../../common/domain-errors.js';
 import { type Credentials, type NewUser, type User, UserStore } from '../../ports/user.store.js';
 import { promised, type SqliteDatabase } from './sqlite-database.js';
+import type { SqliteWriter } from './sqlite-writer.js';
 
+/** Reads on this thread's connection; registrations and rotations through the writer thread. */
 export class SqliteUserStore extends UserStore {
-  private readonly insert: Statement<[string, string, string, number, string | null]>;
+  private readonly writer: SqliteWriter;
   private readonly byId: Statement<[string], User>;
   private readonly byTokenHash: Statement<[string], User>;
   private readonly credentials: Statement<[string], User & { token_hash: string | null }>;
-  private readonly rotate: Statement<[string, string, string]>;
   private readonly since: Statement<[number, number], User & { rowid: number }>;
   private readonly maxRowid: Statement<[], { version: number | null }>;
 
-  constructor({ db }: SqliteDatabase) {
+  constructor({ db, writer }: SqliteDatabase) {
     super();
-    this.insert = db.prepare('INSERT INTO users (id, name, name_key, created_at, token_hash) VALUES (?, ?, ?, ?, ?)');
+    this.writer = writer;
     this.byId = db.prepare('SELECT id, name FROM users WHERE id = ?');
     this.byTokenHash = db.prepare('SELECT id, name FROM users WHERE token_hash = ?');
     this.credentials = db.prepare('SELECT id, name, token_hash FROM users WHERE id = ?');
-    this.rotate = db.prepare('UPDATE users SET token_hash = ? WHERE id = ? AND token_hash = ?');
     this.since = db.prepare('SELECT rowid, id, name FROM users WHERE rowid > ? ORDER BY rowid LIMIT ?');
     this.maxRowid = db.prepare('SELECT max(rowid) AS version FROM users');
   }
 
-  create({ id, name, nameKey, tokenHash }: NewUser): Promise<User> {
-    return promised(() => {
-      try {
-        this.insert.run(id, name, nameKey, Date.now(), tokenHash ?? null);
-      } catch (error) {
-        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new NameTakenError(name);
-        throw error;
-      }
-      return { id, name };
-    });
+  async create({ id, name, nameKey, tokenHash }: NewUser): Promise<User> {
+    try {
+      await this.writer.write('createUser', { id, name, nameKey, createdAt: Date.now(), tokenHash: tokenHash ?? null });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new NameTakenError(name);
+      throw error;
+    }
+    return { id, name };
   }
 
   findById(id: string): Promise<User | undefined> {
@@ -51,7 +49,7 @@ export class SqliteUserStore extends UserStore {
   }
 
   rotateToken(id: string, currentHash: string, nextHash: string): Promise<boolean> {
-    return promised(() => this.rotate.run(nextHash, id, currentHash).changes === 1);
+    return this.writer.write('rotateToken', { id, currentHash, nextHash });
   }
 
   listSince(since: number, limit?: number): Promise<{ users: User[]; version: number }> {

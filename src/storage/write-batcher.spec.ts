@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutcomeUnknownError, StoreUnavailableError } from '../../common/domain-errors.js';
+import { OutcomeUnknownError, StoreUnavailableError } from '../common/domain-errors.js';
 import { WriteBatcher } from './write-batcher.js';
 
 interface Write {

@@ -1,4 +1,4 @@
-import { OutcomeUnknownError, StoreUnavailableError } from '../../common/domain-errors.js';
+import { OutcomeUnknownError, StoreUnavailableError } from '../common/domain-errors.js';
 
 /** A write waiting for its batch; rejected with the batch's error if the batch fails as a whole. */
 export interface BatchedWrite {
