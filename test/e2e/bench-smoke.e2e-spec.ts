@@ -10,7 +10,7 @@ const VARIANTS: Record<string, string[]> = {
 };
 const SCALE_OUT = { cluster: ['workers-1', 'workers-2'], store: ['postgres', 'sqlite'] };
 /** Issue 16's: cohora's v2 socket sends against bare's REST sends, and presence on cohora alone. */
-const SOCKETS = { 'socket-sends': ['bare', 'cohora'], presence: ['cohora'] };
+const SOCKETS = { 'socket-sends': ['bare', 'cohora'], presence: ['cohora', 'redis'] };
 
 /** What the bench states for cohora whatever cohora's defaults are: no 429 for a load generator, no request log. */
 const BENCH_CONFIG = { LOG_LEVEL: 'warn', RATE_LIMIT_CREATE: 'off', RATE_LIMIT_SEND: 'off', AUTH_MODE: 'open' };
@@ -95,8 +95,9 @@ describe('npm run bench (smoke)', () => {
     const perCpu = summary.scenarios['socket-sends'].metrics.find((metric) => metric.key === 'msgsPerCpuSec')!;
     expect(perCpu.ratios['cohora/bare'].median).toBeGreaterThan(0);
     expect(perCpu.verdicts.map((v) => v.target)).toEqual(['cohora v2 / bare REST ≥ 0.6']);
-    const presence = summary.scenarios.presence.runs[0];
+    const presence = summary.scenarios.presence.runs.find((run) => run.kind === 'redis')!;
     expect(presence.metrics['cpuMsPerChange@300']).toBeGreaterThanOrEqual(0);
+    expect(presence.metrics['redisCpuMsPerChange@300']).toBeGreaterThanOrEqual(0);
     expect(summary.ok).toBe(true);
   }, 180_000);
 });
