@@ -2,16 +2,44 @@
 // each of its own online user, watch them. Per level of W: the server's CPU per change (read
 // from /proc over the toggles, divided by their count), that per watcher frame, and how long
 // the last watcher waited for an online change. The cost must grow with W (the frames it
-// writes), and not with the online users that do not watch (see docs/PERFORMANCE.md).
+// writes), and not with the online users that do not watch (see docs/PERFORMANCE.md). Run on
+// the Redis buses (a private redis-server: the layout of many processes, its CPU read too) and
+// alone (in-process presence).
 // Runs from `npm run bench` or on its own: node bench/scenarios/presence.mjs [--smoke|--full] [--rounds N]
+import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { HttpClient } from '../lib/http-client.mjs';
 import { cpuWindow } from '../lib/proc-stats.mjs';
 import { median } from '../lib/stats.mjs';
+import { startRedis } from '../lib/redis-server.mjs';
+import { startServer as startProcess } from '../lib/servers.mjs';
 import { createUsers } from '../lib/users.mjs';
 
-export const servers = [{ kind: 'cohora', label: 'cohora (one process)', short: 'cohora', role: 'subject' }];
+/** cohora on the Redis buses (the layout of many processes) against cohora alone (in-process presence). */
+export const servers = [
+  { kind: 'redis', label: 'cohora on a Redis bus', short: 'redis', role: 'subject' },
+  { kind: 'cohora', label: 'cohora alone (in-process presence)', short: 'alone', role: 'baseline' },
+];
+
+/** `cohora`: one process as every scenario's; `redis`: the same with REDIS_URL on a private redis-server. */
+export async function startServer(kind) {
+  if (kind !== 'redis') return startProcess('cohora');
+  const redis = await startRedis();
+  try {
+    const server = await startProcess('cohora', { REDIS_URL: redis.url, REDIS_PREFIX: `bench-${randomUUID().slice(0, 8)}:` });
+    const stopProcess = server.stop;
+    Object.assign(server, { redis });
+    server.stop = async () => {
+      await stopProcess();
+      await redis.stop();
+    };
+    return server;
+  } catch (error) {
+    await redis.stop();
+    throw error;
+  }
+}
 
 const OPEN_BATCH = 250;
 /** Users that come online, watched by one socket, for the cost of a change few watch. */
@@ -27,6 +55,7 @@ export function metricsFor(config) {
       { key: `cpuUsPerWatcher${at}`, label: `server CPU per watcher frame ${where}`, unit: 'µs', better: 'lower' },
       { key: `fanoutMs${at}`, label: `online change to the last watcher's frame ${where} (median)`, unit: 'ms', better: 'lower' },
       { key: `cpuMsPerLoneChange${at}`, label: `server CPU per change of a user with one watcher, ${where} online`, unit: 'ms', better: 'lower' },
+      { key: `redisCpuMsPerChange${at}`, label: `redis-server CPU per presence change ${where} (Redis layout)`, unit: 'ms', better: 'lower' },
     ];
   });
 }
@@ -151,6 +180,7 @@ export async function run(server, config) {
         });
 
       const window = cpuWindow(server.pid);
+      const redisWindow = server.redis ? cpuWindow(server.redis.pid) : undefined;
       const fanouts = [];
       let targetSocket;
       for (let change = 0; change < config.changes; change++) {
@@ -166,6 +196,7 @@ export async function run(server, config) {
         if (change % 2 === 0) fanouts.push(lastAt - started);
       }
       const cost = window.end();
+      const redisCost = redisWindow?.end();
       const perChangeMs = (cost.cpu * 1000) / config.changes;
       const loneMs = await loneChanges(server, client, wsUrl, index);
       Object.assign(metrics, {
@@ -173,6 +204,7 @@ export async function run(server, config) {
         [`cpuUsPerWatcher@${level}`]: (perChangeMs * 1000) / level,
         [`fanoutMs@${level}`]: median(fanouts),
         [`cpuMsPerLoneChange@${level}`]: loneMs,
+        ...(redisCost ? { [`redisCpuMsPerChange@${level}`]: (redisCost.cpu * 1000) / config.changes } : {}),
       });
       levels.push({ watchers: level, changes: config.changes, cpuSeconds: cost.cpu, wallSeconds: cost.wall, fanoutsMs: fanouts });
       if (frames !== level * config.changes) {

@@ -99,7 +99,8 @@ export class DirectoryFeed implements OnModuleInit, OnModuleDestroy {
   private scheduleFlush(): void {
     if (this.flushTimer || this.queued.length === 0) return;
     const wait = Math.max(0, this.lastFlushAt + V2_COALESCE_MS - Date.now());
-    this.flushTimer = setTimeout(() => this.flush(), wait);
+    // Unref'd: a tick left at shutdown must not hold the process.
+    this.flushTimer = setTimeout(() => this.flush(), wait).unref();
   }
 
   private flush(): void {

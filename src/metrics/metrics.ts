@@ -37,7 +37,7 @@ export class Metrics {
   readonly sends = new Counter({
     name: 'cohora_sends_total',
     help:
-      'POST /api/messages/send by outcome: delivered, queued, replayed (an Idempotency-Key repeat), or the HTTP ' +
+      'POST /api/messages/send and cohora.v2 send frames by outcome: delivered, queued, replayed (an Idempotency-Key repeat), or the HTTP ' +
       'status of a refusal (503 not stored, 504 outcome unknown, 507 storage full or read-only, 409, 422, ...)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],

@@ -167,7 +167,8 @@ export class PresenceService implements PresenceListener, OnModuleInit, OnModule
 
   private scheduleFlush(wait: number): void {
     if (this.flushTimer || this.dirty.size === 0) return;
-    this.flushTimer = setTimeout(() => this.flush(), wait);
+    // Unref'd: a tick left at shutdown must not hold the process.
+    this.flushTimer = setTimeout(() => this.flush(), wait).unref();
   }
 
   /** Sends each dirty socket its coalesced changes, unless it had a frame less than 250 ms ago. */

@@ -9,6 +9,8 @@ const VARIANTS: Record<string, string[]> = {
   throughput: ['cohora-defaults', 'cohora-info', 'cohora-limits', 'cohora-keyed'],
 };
 const SCALE_OUT = { cluster: ['workers-1', 'workers-2'], store: ['postgres', 'sqlite'] };
+/** Issue 16's: cohora's v2 socket sends against bare's REST sends, and presence on cohora alone. */
+const SOCKETS = { 'socket-sends': ['bare', 'cohora'], presence: ['cohora', 'redis'] };
 
 /** What the bench states for cohora whatever cohora's defaults are: no 429 for a load generator, no request log. */
 const BENCH_CONFIG = { LOG_LEVEL: 'warn', RATE_LIMIT_CREATE: 'off', RATE_LIMIT_SEND: 'off', AUTH_MODE: 'open' };
@@ -18,7 +20,9 @@ const BENCH_CONFIG = { LOG_LEVEL: 'warn', RATE_LIMIT_CREATE: 'off', RATE_LIMIT_S
 // with the configuration the bench states, never a speed.
 describe('npm run bench (smoke)', () => {
   it('knows every scenario that these tests run', () => {
-    expect(Object.keys(SCENARIOS).sort()).toEqual([...AGAINST_BASELINES, ...Object.keys(SCALE_OUT)].sort());
+    expect(Object.keys(SCENARIOS).sort()).toEqual(
+      [...AGAINST_BASELINES, ...Object.keys(SCALE_OUT), ...Object.keys(SOCKETS)].sort(),
+    );
   });
 
   it('runs every scenario against cohora, the Nest floor and bare node, and the default configuration beside the bench one, losing nothing', async () => {
@@ -80,6 +84,22 @@ describe('npm run bench (smoke)', () => {
     // Two workers really shared the clients: some pushes had to cross between them.
     const twoWorkers = summary.scenarios.cluster.runs.find((run) => run.kind === 'workers-2');
     expect(twoWorkers?.metrics.crossingPct).toBeGreaterThan(0);
+    expect(summary.ok).toBe(true);
+  }, 180_000);
+
+  it('runs the socket-sends and presence scenarios, losing nothing, with the issue’s targets stated', async () => {
+    const summary = await runBench({ mode: 'smoke', scenarios: Object.keys(SOCKETS), quiet: true });
+    for (const [name, kinds] of Object.entries(SOCKETS)) {
+      const { runs } = summary.scenarios[name];
+      expect(runs.map((run) => run.kind).sort(), name).toEqual(kinds);
+      for (const run of runs) expect(run.correctness, `${name} on ${run.kind}`).toMatchObject({ ok: true });
+    }
+    const perCpu = summary.scenarios['socket-sends'].metrics.find((metric) => metric.key === 'msgsPerCpuSec')!;
+    expect(perCpu.ratios['cohora/bare'].median).toBeGreaterThan(0);
+    expect(perCpu.verdicts.map((v) => v.target)).toEqual(['cohora v2 / bare REST ≥ 0.6']);
+    const presence = summary.scenarios.presence.runs.find((run) => run.kind === 'redis')!;
+    expect(presence.metrics['cpuMsPerChange@300']).toBeGreaterThanOrEqual(0);
+    expect(presence.metrics['redisCpuMsPerChange@300']).toBeGreaterThanOrEqual(0);
     expect(summary.ok).toBe(true);
   }, 180_000);
 });
