@@ -14,7 +14,11 @@ export class RedisDirectoryBus extends DirectoryBus {
   private readonly origin = randomUUID();
   private readonly channel: string;
   private readonly listeners: (() => void)[] = [];
+  /** A nudge could not be published: another is sent when the publisher is back. */
   private owed = false;
+  private publishing = false;
+  /** Registrations came while a nudge was in flight: send one more after it. */
+  private again = false;
 
   constructor(private readonly redis: RedisClients) {
     super();
@@ -31,12 +35,34 @@ export class RedisDirectoryBus extends DirectoryBus {
     });
   }
 
+  /**
+   * One nudge in flight at a time: a nudge means "read the users after your cursor", so the
+   * registrations of a burst that come meanwhile are covered by one more nudge after it.
+   */
   announce(): void {
-    this.owed = false;
-    this.redis.commands.publish(this.channel, this.origin).catch((error: Error) => {
-      this.owed = true;
-      this.logger.warn(`Could not announce a registration; it is sent when Redis answers: ${error.message}`);
-    });
+    if (this.publishing) {
+      this.again = true;
+      return;
+    }
+    this.publishing = true;
+    this.redis.commands
+      .publish(this.channel, this.origin)
+      .then(
+        () => (this.owed = false),
+        (error: Error) => {
+          // One line per outage, not one per registration.
+          if (!this.owed)
+            this.logger.warn(`Could not announce registrations; sent when Redis answers: ${error.message}`);
+          this.owed = true;
+        },
+      )
+      .finally(() => {
+        this.publishing = false;
+        if (this.again) {
+          this.again = false;
+          this.announce();
+        }
+      });
   }
 
   onNews(listener: () => void): void {
