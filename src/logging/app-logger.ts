@@ -11,12 +11,18 @@ export class AppLogger implements LoggerService {
 
   static create(level: LogLevel): AppLogger {
     return new AppLogger(
-      pino({
-        level,
-        // Readable by people and by log shippers alike: ISO time, level by name.
-        timestamp: stdTimeFunctions.isoTime,
-        formatters: { level: (label) => ({ level: label }) },
-      }),
+      pino(
+        {
+          level,
+          // Readable by people and by log shippers alike: ISO time, level by name.
+          timestamp: stdTimeFunctions.isoTime,
+          formatters: { level: (label) => ({ level: label }) },
+        },
+        // Asynchronous: a line is handed to the kernel after the turn that logged it, in one write
+        // with the lines queued behind it, so a slow stdout (a pipe to PM2, a full terminal) never
+        // blocks the event loop (issue 13). pino flushes what is left synchronously on exit.
+        pino.destination({ dest: 1, sync: false }),
+      ),
     );
   }
 

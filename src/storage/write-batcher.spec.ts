@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { OutcomeUnknownError, StoreUnavailableError } from '../common/domain-errors.js';
 import { WriteBatcher } from './write-batcher.js';
@@ -39,6 +40,17 @@ describe(WriteBatcher.name, () => {
     answer();
     await kept;
     expect(sent).toEqual([['kept']]);
+  });
+
+  it('lets go of the bound of a write once it is answered: its timer finds nothing to reject', async () => {
+    const { add, connect, answer } = batcher();
+    const bound = new AbortController();
+    const write = add('answered', bound.signal);
+    expect(getEventListeners(bound.signal, 'abort')).toHaveLength(1);
+    connect();
+    answer();
+    await write;
+    await expect.poll(() => getEventListeners(bound.signal, 'abort')).toHaveLength(0);
   });
 
   it('answers 504 for a write whose time runs out after it was sent', async () => {
