@@ -53,10 +53,12 @@ describe('cohora.v2 sends on a full disk (needs root: mounts a tmpfs)', () => {
       status: 507,
       message: 'Storage is full: nothing was stored; try again later',
     });
-    socket.sendMessage('full-again', bob.id, 'while full');
+    // As large as the sends that filled it: a short text may still fit in a page's free space.
+    const large = `while full ${randomBytes(3_000).toString('base64')}`;
+    socket.sendMessage('full-again', bob.id, large);
     expect(await socket.answer('full-again')).toMatchObject({ type: 'error', status: 507 });
     rmSync(filler);
-    socket.sendMessage('full-again', bob.id, 'while full');
+    socket.sendMessage('full-again', bob.id, large);
     expect(await socket.answer('full-again')).toMatchObject({ type: 'ack', delivery: 'queued' });
   });
 });
