@@ -2,6 +2,7 @@
 // floor and bare node:http + ws), alternating, each server fresh, and reports medians, spreads
 // and the ratios cohora/floor and cohora/bare.
 // Usage: node bench/run.mjs [--full] [--smoke] [--json] [--scenario|--only name[,name]] [--rounds N] [--profile]
+//        [--servers cohora,floor]
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,7 +32,8 @@ const RESULTS_DIR = join(import.meta.dirname, 'results');
  * results"). Options: `mode` ('quick' | 'full' | 'smoke'), `scenarios` (names), `rounds`,
  * `write` (results files; default: not in smoke), `pin` (pin this process to core 1;
  * default: not in smoke), `quiet` (no progress line), `profile` (a V8 CPU profile of every
- * cohora process the single-process scenarios start, in bench/results/profiles/<time>/).
+ * cohora process the single-process scenarios start, in bench/results/profiles/<time>/),
+ * `servers` (kinds: only those of each scenario's servers run; default: all).
  */
 export async function runBench(options = {}) {
   const mode = options.mode ?? 'quick';
@@ -40,6 +42,7 @@ export async function runBench(options = {}) {
   const names = options.scenarios?.length ? options.scenarios : Object.keys(SCENARIOS);
   for (const name of names) if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   const rounds = options.rounds ?? sizes.rounds;
+  const serversOf = (name) => chosenServers(name, options.servers);
   const pinned = (options.pin ?? mode !== 'smoke') && pinGenerator();
 
   const plan = [];
@@ -94,9 +97,13 @@ export async function runBench(options = {}) {
   return summary;
 }
 
-/** The setups a scenario compares: cohora against the floor and bare unless it says otherwise (see summary.mjs). */
-function serversOf(name) {
-  return SCENARIOS[name].servers ?? DEFAULT_SERVERS;
+/**
+ * The setups a scenario compares: cohora against the floor and bare unless it says otherwise
+ * (see summary.mjs), narrowed to `kinds` when given (a quicker look at one comparison).
+ */
+function chosenServers(name, kinds) {
+  const all = SCENARIOS[name].servers ?? DEFAULT_SERVERS;
+  return kinds?.length ? all.filter((server) => kinds.includes(server.kind)) : all;
 }
 
 /** One scenario against one fresh server; a failure is recorded, never thrown, so the others still run. */
@@ -171,7 +178,10 @@ function parseArgs(argv) {
     else if (arg === '--profile') options.profile = true;
     else if (arg === '--scenario' || arg === '--only') options.scenarios.push(...(argv[++i] ?? '').split(',').filter(Boolean));
     else if (/^--(scenario|only)=/.test(arg)) options.scenarios.push(...arg.slice(arg.indexOf('=') + 1).split(',').filter(Boolean));
-    else if (arg === '--rounds' || arg.startsWith('--rounds=')) {
+    else if (arg === '--servers' || arg.startsWith('--servers=')) {
+      const value = arg === '--servers' ? argv[++i] : arg.slice(10);
+      options.servers = (value ?? '').split(',').filter(Boolean);
+    } else if (arg === '--rounds' || arg.startsWith('--rounds=')) {
       const value = arg === '--rounds' ? argv[++i] : arg.slice(9);
       options.rounds = Number(value);
       if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new Error(`--rounds needs a positive integer, got ${value}`);
@@ -188,11 +198,11 @@ async function main() {
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`bench: ${error.message}\nusage: node bench/run.mjs [--full|--smoke] [--json] [--scenario|--only a,b] [--rounds N] [--profile]\n`);
+    process.stderr.write(`bench: ${error.message}\nusage: node bench/run.mjs [--full|--smoke] [--json] [--scenario|--only a,b] [--rounds N] [--profile] [--servers a,b]\n`);
     return 2;
   }
   if (options.help) {
-    process.stdout.write('usage: node bench/run.mjs [--full|--smoke] [--json] [--scenario|--only a,b] [--rounds N] [--profile]\nSee bench/README.md.\n');
+    process.stdout.write('usage: node bench/run.mjs [--full|--smoke] [--json] [--scenario|--only a,b] [--rounds N] [--profile] [--servers a,b]\nSee bench/README.md.\n');
     return 0;
   }
   const stop = async (signal) => {
