@@ -8,6 +8,12 @@ export interface BatchedWrite {
 /** Where a write is: waiting in this process, or sent to the database (its outcome unknown until answered). */
 type Stage = 'queued' | 'sent' | 'withdrawn';
 
+/** What the batcher keeps of a write: its stage, and how to let go of its signal once answered. */
+interface Tracking {
+  stage: Stage;
+  disarm?: () => void;
+}
+
 /**
  * Gathers the writes queued during one event-loop turn, and while a batch is running, all
  * those queued meanwhile, and hands them to `write` together: one transaction for many sends.
@@ -22,9 +28,7 @@ type Stage = 'queued' | 'sent' | 'withdrawn';
  */
 export class WriteBatcher<W extends BatchedWrite> {
   private queue: W[] = [];
-  private readonly stages = new WeakMap<W, Stage>();
-  /** Removes a write's listener from its signal, once its batch has answered. */
-  private readonly disarms = new WeakMap<W, () => void>();
+  private readonly tracked = new WeakMap<W, Tracking>();
   private running = false;
   private scheduled = false;
 
@@ -32,13 +36,14 @@ export class WriteBatcher<W extends BatchedWrite> {
 
   add(item: W, signal?: AbortSignal): void {
     if (signal?.aborted) return item.reject(new StoreUnavailableError());
-    this.stages.set(item, 'queued');
-    this.queue.push(item);
+    const tracking: Tracking = { stage: 'queued' };
     if (signal) {
       const onAbort = () => this.timedOut(item);
       signal.addEventListener('abort', onAbort, { once: true });
-      this.disarms.set(item, () => signal.removeEventListener('abort', onAbort));
+      tracking.disarm = () => signal.removeEventListener('abort', onAbort);
     }
+    this.tracked.set(item, tracking);
+    this.queue.push(item);
     this.schedule();
   }
 
@@ -47,16 +52,16 @@ export class WriteBatcher<W extends BatchedWrite> {
    * marked sent. A write may be sent again after the database refused its batch (rolled back).
    */
   sendable(batch: W[]): W[] {
-    const wanted = batch.filter((item) => this.stages.get(item) !== 'withdrawn');
-    for (const item of wanted) this.stages.set(item, 'sent');
+    const wanted = batch.filter((item) => this.tracked.get(item)?.stage !== 'withdrawn');
+    for (const item of wanted) this.tracked.get(item)!.stage = 'sent';
     return wanted;
   }
 
   private timedOut(item: W): void {
-    const stage = this.stages.get(item);
-    if (stage === 'sent') return item.reject(new OutcomeUnknownError());
-    if (stage !== 'queued') return;
-    this.stages.set(item, 'withdrawn');
+    const tracking = this.tracked.get(item);
+    if (tracking?.stage === 'sent') return item.reject(new OutcomeUnknownError());
+    if (tracking?.stage !== 'queued') return;
+    tracking.stage = 'withdrawn';
     const index = this.queue.indexOf(item);
     if (index !== -1) this.queue.splice(index, 1);
     item.reject(new StoreUnavailableError());
@@ -84,7 +89,7 @@ export class WriteBatcher<W extends BatchedWrite> {
       // Every write of the batch is settled now. A bound's signal that still held a listener
       // would stay alive until it fired, and firing would build an error nobody reads: at
       // thousands of sends a second that was a measurable part of the CPU and the GC (issue 13).
-      for (const item of batch) this.disarms.get(item)?.();
+      for (const item of batch) this.tracked.get(item)?.disarm?.();
       this.running = false;
       if (this.queue.length > 0) this.schedule();
     }
