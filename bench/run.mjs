@@ -172,17 +172,21 @@ function parseArgs(argv) {
   const options = { mode: 'quick', scenarios: [], json: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    /** The value of `--name value` or `--name=value`, if `arg` is one of the `names`. */
+    const valueOf = (...names) => {
+      const name = names.find((candidate) => arg === `--${candidate}` || arg.startsWith(`--${candidate}=`));
+      if (name === undefined) return undefined;
+      return (arg === `--${name}` ? argv[++i] : arg.slice(name.length + 3)) ?? '';
+    };
+    const listOf = (value) => value.split(',').filter(Boolean);
+    let value;
     if (arg === '--full') options.mode = 'full';
     else if (arg === '--smoke') options.mode = 'smoke';
     else if (arg === '--json') options.json = true;
     else if (arg === '--profile') options.profile = true;
-    else if (arg === '--scenario' || arg === '--only') options.scenarios.push(...(argv[++i] ?? '').split(',').filter(Boolean));
-    else if (/^--(scenario|only)=/.test(arg)) options.scenarios.push(...arg.slice(arg.indexOf('=') + 1).split(',').filter(Boolean));
-    else if (arg === '--servers' || arg.startsWith('--servers=')) {
-      const value = arg === '--servers' ? argv[++i] : arg.slice(10);
-      options.servers = (value ?? '').split(',').filter(Boolean);
-    } else if (arg === '--rounds' || arg.startsWith('--rounds=')) {
-      const value = arg === '--rounds' ? argv[++i] : arg.slice(9);
+    else if ((value = valueOf('scenario', 'only')) !== undefined) options.scenarios.push(...listOf(value));
+    else if ((value = valueOf('servers')) !== undefined) options.servers = listOf(value);
+    else if ((value = valueOf('rounds')) !== undefined) {
       options.rounds = Number(value);
       if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new Error(`--rounds needs a positive integer, got ${value}`);
     } else if (arg === '--help' || arg === '-h') options.help = true;
@@ -190,6 +194,11 @@ function parseArgs(argv) {
   }
   const unknown = options.scenarios.filter((name) => !SCENARIOS[name]);
   if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  for (const name of options.scenarios.length ? options.scenarios : Object.keys(SCENARIOS)) {
+    if (options.servers && chosenServers(name, options.servers).length === 0) {
+      throw new Error(`--servers ${options.servers.join(',')} leaves ${name} nothing to run; its servers: ${chosenServers(name).map((server) => server.kind).join(', ')}`);
+    }
+  }
   return options;
 }
 

@@ -52,9 +52,12 @@ export class WriteBatcher<W extends BatchedWrite> {
    * marked sent. A write may be sent again after the database refused its batch (rolled back).
    */
   sendable(batch: W[]): W[] {
-    const wanted = batch.filter((item) => this.tracked.get(item)?.stage !== 'withdrawn');
-    for (const item of wanted) this.tracked.get(item)!.stage = 'sent';
-    return wanted;
+    return batch.filter((item) => {
+      const tracking = this.tracked.get(item)!;
+      if (tracking.stage === 'withdrawn') return false;
+      tracking.stage = 'sent';
+      return true;
+    });
   }
 
   private timedOut(item: W): void {
