@@ -2,10 +2,22 @@ import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { MessageStore } from '../ports/message.store.js';
 
 /**
- * Collects "delivered through" marks as frames leave and writes them to the store once per
- * event-loop turn, so a burst of frames costs one write. Losing a batch in a crash only means
- * those messages are delivered again, and clients drop them by id: the cursor may lag, never
- * lead.
+ * How long a mark may wait for this process's next send, to be written in its transaction
+ * instead of one of its own (issue 13: at steady rates a mark per message was a second commit,
+ * with a wake-up of the writer and of the event loop, per message). Short, because another
+ * process's catch-up reads only what is stored: a mark not yet written there means a message
+ * sent again to a socket that opened in those milliseconds.
+ */
+export const MARK_WAIT_MS = 3;
+
+const NOTHING_PENDING = Promise.resolve();
+
+/**
+ * Collects "delivered through" marks as frames leave and writes them to the store with the
+ * next send (MessagesService flushes before each append) or after MARK_WAIT_MS, so a burst of
+ * frames costs one write and a steady stream none of its own. Losing a batch in a crash only
+ * means those messages are delivered again, and clients drop them by id: the cursor may lag,
+ * never lead. Readers in this process (the catch-up's start) see pending marks too.
  */
 @Injectable()
 export class DeliveryTracker implements OnModuleDestroy {
@@ -13,7 +25,7 @@ export class DeliveryTracker implements OnModuleDestroy {
   private pending = new Map<string, string>();
   /** Batches handed to the store and not yet committed: still news to a reader of the store. */
   private readonly writing = new Set<ReadonlyMap<string, string>>();
-  private scheduled?: NodeJS.Immediate;
+  private scheduled?: NodeJS.Timeout;
   private stopped = false;
 
   constructor(private readonly store: MessageStore) {}
@@ -22,7 +34,7 @@ export class DeliveryTracker implements OnModuleDestroy {
     if (this.stopped) return;
     const current = this.pending.get(recipientId);
     if (current === undefined || messageId > current) this.pending.set(recipientId, messageId);
-    this.scheduled ??= setImmediate(() => void this.flush());
+    this.scheduled ??= setTimeout(() => void this.flush(), MARK_WAIT_MS);
   }
 
   /** The newest message known delivered to `recipientId`, including marks not yet committed. */
@@ -35,12 +47,21 @@ export class DeliveryTracker implements OnModuleDestroy {
     return newest;
   }
 
-  async flush(): Promise<void> {
-    clearImmediate(this.scheduled);
+  /**
+   * Hands the pending marks to the store at once: the store takes them before this returns, so
+   * a write made next in the same turn shares their transaction and comes after them.
+   */
+  flush(): Promise<void> {
+    clearTimeout(this.scheduled);
     this.scheduled = undefined;
-    if (this.pending.size === 0) return;
+    // Called before every send: nothing pending costs no promise.
+    if (this.pending.size === 0) return NOTHING_PENDING;
     const batch = this.pending;
     this.pending = new Map();
+    return this.record(batch);
+  }
+
+  private async record(batch: ReadonlyMap<string, string>): Promise<void> {
     this.writing.add(batch);
     try {
       await this.store.markDelivered(batch);
@@ -61,7 +82,7 @@ export class DeliveryTracker implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    clearImmediate(this.scheduled);
+    clearTimeout(this.scheduled);
     this.scheduled = undefined;
   }
 }

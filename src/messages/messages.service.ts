@@ -13,6 +13,7 @@ import { Metrics } from '../metrics/metrics.js';
 import { type AppendResult, type IdempotencyClaim, type MessageDraft, MessageStore } from '../ports/message.store.js';
 import type { User } from '../ports/user.store.js';
 import { UsersService } from '../users/users.service.js';
+import { DeliveryTracker } from './delivery-tracker.js';
 import type { Delivery } from './dto/send-result.dto.js';
 import { MessagesGateway } from './messages.gateway.js';
 
@@ -50,6 +51,7 @@ export class MessagesService {
     private readonly users: UsersService,
     private readonly store: MessageStore,
     private readonly gateway: MessagesGateway,
+    private readonly deliveries: DeliveryTracker,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
   ) {}
@@ -112,6 +114,9 @@ export class MessagesService {
     idempotency: IdempotencyClaim | undefined,
     signal: AbortSignal,
   ): Promise<SendOutcome> {
+    // Delivery marks waiting for a send go first, in the same transaction: no commit of their
+    // own, and the recipient's queue check below counts the messages they mark delivered.
+    void this.deliveries.flush();
     const appending = performance.now();
     const result: AppendResult = await this.store.appendOnce(draft, this.config.messages.maxQueuedPerUser, {
       idempotency,
@@ -122,7 +127,9 @@ export class MessagesService {
     if (result.replayed) {
       this.metrics.replayed.inc();
       // The first answer's delivery, as well as it can be told now: from the recipient's cursor.
-      const through = await beforeDeadline(this.store.deliveredThrough(draft.recipientId), signal).catch(() => null);
+      const through = await beforeDeadline(this.deliveries.deliveredThrough(draft.recipientId), signal).catch(
+        () => null,
+      );
       const delivery = through !== null && through >= result.messageId ? 'delivered' : 'queued';
       return { messageId: result.messageId, delivery, replayed: true };
     }
