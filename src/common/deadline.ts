@@ -12,3 +12,30 @@ export function beforeDeadline<T>(work: Promise<T>, signal: AbortSignal): Promis
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
+
+/** How far apart two sends may start and still share a bound's signal (SharedTimeouts). */
+const SHARED_WITHIN_MS = 10;
+
+/**
+ * `AbortSignal.timeout(ms)`, shared by every caller that asks within the same 10 ms: one
+ * signal, one timer and one registration per window instead of one per send (issue 13: at
+ * thousands of sends a second those were a few percent of the CPU, and each timer lived for the
+ * whole bound, long enough for the garbage collector to promote it). A caller's bound is then
+ * between `ms` - 10 ms and `ms`: it may end a little early, never late. Callers must remove
+ * the listeners they add (as `beforeDeadline` and the write batcher do), the signal being shared.
+ */
+export class SharedTimeouts {
+  private current?: AbortSignal;
+  private renewAt = 0;
+
+  constructor(private readonly ms: number) {}
+
+  signal(): AbortSignal {
+    const now = performance.now();
+    if (this.current === undefined || now >= this.renewAt) {
+      this.current = AbortSignal.timeout(this.ms);
+      this.renewAt = now + SHARED_WITHIN_MS;
+    }
+    return this.current;
+  }
+}

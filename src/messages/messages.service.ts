@@ -5,7 +5,7 @@ import {
   SenderMismatchError,
   UnknownSenderError,
 } from '../common/domain-errors.js';
-import { beforeDeadline } from '../common/deadline.js';
+import { beforeDeadline, SharedTimeouts } from '../common/deadline.js';
 import { AppConfig } from '../config/app-config.js';
 import { idempotencyClaim } from '../idempotency/idempotency-key.js';
 import { InFlightKeys } from '../idempotency/in-flight-keys.js';
@@ -54,9 +54,13 @@ export class MessagesService {
     private readonly deliveries: DeliveryTracker,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.bounds = new SharedTimeouts(config.messages.sendTimeoutMs);
+  }
 
   private readonly inFlight = new InFlightKeys();
+  /** Every send's bound, SEND_TIMEOUT_MS from when it is prepared. */
+  private readonly bounds: SharedTimeouts;
 
   /**
    * Stores a message, then pushes it. It is durable before anyone hears of it: a crash after
@@ -72,7 +76,7 @@ export class MessagesService {
    * recipient (404), within the send's bound. Nothing is stored yet.
    */
   async prepare(request: SendRequest): Promise<PreparedSend> {
-    const signal = AbortSignal.timeout(this.config.messages.sendTimeoutMs);
+    const signal = this.bounds.signal();
     this.checkText(request.text);
     const { recipientId, text, senderId, authenticatedSender, idempotencyKey } = request;
     const sender = authenticatedSender
