@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { beforeDeadline, SharedTimeouts } from './deadline.js';
 import { StoreUnavailableError } from './domain-errors.js';
 
@@ -24,5 +24,18 @@ describe(SharedTimeouts.name, () => {
     await expect(beforeDeadline(work, signal)).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(beforeDeadline(work, signal)).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+  });
+
+  it('lets hundreds of sends wait on one signal without a listener-leak warning in the log', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    onTestFinished(() => void process.off('warning', onWarning));
+    const signal = new SharedTimeouts(3_000).signal();
+    const pending = Array.from({ length: 200 }, () => beforeDeadline(Promise.resolve(1), signal));
+    expect(await Promise.all(pending)).toHaveLength(200);
+    // Node emits the warning on the next tick after the 11th listener.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings).toEqual([]);
   });
 });

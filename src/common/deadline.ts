@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { StoreUnavailableError } from './domain-errors.js';
 
 /**
@@ -34,6 +35,8 @@ export class SharedTimeouts {
     const now = performance.now();
     if (this.current === undefined || now >= this.renewAt) {
       this.current = AbortSignal.timeout(this.ms);
+      // Hundreds of sends may wait on one window's signal: that is its use, not a leak.
+      setMaxListeners(0, this.current);
       this.renewAt = now + SHARED_WITHIN_MS;
     }
     return this.current;
