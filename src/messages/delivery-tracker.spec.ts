@@ -47,6 +47,17 @@ describe(DeliveryTracker.name, () => {
     expect(written).toHaveLength(1);
   });
 
+  it('gives the first mark after a flush its own MARK_WAIT_MS, whenever the earlier wait began', () => {
+    tracker.delivered('bob', '0000000000000001');
+    vi.advanceTimersByTime(MARK_WAIT_MS - 1);
+    void tracker.flush();
+    tracker.delivered('bob', '0000000000000002');
+    vi.advanceTimersByTime(MARK_WAIT_MS - 1);
+    expect(written).toEqual([new Map([['bob', '0000000000000001']])]);
+    vi.advanceTimersByTime(1);
+    expect(written).toEqual([new Map([['bob', '0000000000000001']]), new Map([['bob', '0000000000000002']])]);
+  });
+
   it('writes nothing on a flush with no marks pending', async () => {
     await tracker.flush();
     expect(written).toEqual([]);

@@ -25,16 +25,22 @@ export class DeliveryTracker implements OnModuleDestroy {
   private pending = new Map<string, string>();
   /** Batches handed to the store and not yet committed: still news to a reader of the store. */
   private readonly writing = new Set<ReadonlyMap<string, string>>();
-  private scheduled?: NodeJS.Timeout;
+  /**
+   * Fires MARK_WAIT_MS after the first mark since the last flush. One timer, re-armed with
+   * refresh(): a steady stream, flushed by every send, would otherwise make and clear a timer
+   * per message. A flush leaves it running; firing with nothing pending writes nothing.
+   */
+  private timer?: NodeJS.Timeout;
   private stopped = false;
 
   constructor(private readonly store: MessageStore) {}
 
   delivered(recipientId: string, messageId: string): void {
     if (this.stopped) return;
+    const first = this.pending.size === 0;
     const current = this.pending.get(recipientId);
     if (current === undefined || messageId > current) this.pending.set(recipientId, messageId);
-    this.scheduled ??= setTimeout(() => void this.flush(), MARK_WAIT_MS);
+    if (first) this.timer = this.timer?.refresh() ?? setTimeout(() => void this.flush(), MARK_WAIT_MS);
   }
 
   /** The newest message known delivered to `recipientId`, including marks not yet committed. */
@@ -52,8 +58,6 @@ export class DeliveryTracker implements OnModuleDestroy {
    * a write made next in the same turn shares their transaction and comes after them.
    */
   flush(): Promise<void> {
-    clearTimeout(this.scheduled);
-    this.scheduled = undefined;
     // Called before every send: nothing pending costs no promise.
     if (this.pending.size === 0) return NOTHING_PENDING;
     const batch = this.pending;
@@ -82,7 +86,7 @@ export class DeliveryTracker implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    clearTimeout(this.scheduled);
-    this.scheduled = undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }
