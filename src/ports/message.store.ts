@@ -44,7 +44,9 @@ export type AppendResult = { replayed: false; message: StoredMessage } | { repla
 
 /**
  * Durable message history with a delivery cursor per recipient: messages at or below the
- * cursor were delivered, those above it are queued.
+ * cursor were delivered, those above it are queued. Writes (appendOnce, markDelivered) are
+ * taken before the call returns, and a cursor advanced before an append counts in that
+ * append's queue check (MessagesService relies on both to send marks with the next append).
  */
 export abstract class MessageStore {
   /**
