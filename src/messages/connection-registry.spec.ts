@@ -25,7 +25,7 @@ describe(ConnectionRegistry.name, () => {
     registry = new ConnectionRegistry(
       store,
       bus,
-      new DeliveryTracker(store),
+      new DeliveryTracker(store, AppConfig.fromEnv({})),
       users,
       config,
       new Metrics(),

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InMemoryMessageStore } from '../../test/fakes/in-memory-message.store.js';
+import { AppConfig } from '../config/app-config.js';
 import { DeliveryTracker, MARK_WAIT_MS } from './delivery-tracker.js';
 
 describe(DeliveryTracker.name, () => {
@@ -16,7 +17,7 @@ describe(DeliveryTracker.name, () => {
       written.push(new Map(cursors));
       return markDelivered(cursors);
     };
-    tracker = new DeliveryTracker(store);
+    tracker = new DeliveryTracker(store, AppConfig.fromEnv({}));
   });
   afterEach(() => {
     tracker.onModuleDestroy();
@@ -56,6 +57,15 @@ describe(DeliveryTracker.name, () => {
     expect(written).toEqual([new Map([['bob', '0000000000000001']])]);
     vi.advanceTimersByTime(1);
     expect(written).toEqual([new Map([['bob', '0000000000000001']]), new Map([['bob', '0000000000000002']])]);
+  });
+
+  it('writes marks at the end of the turn when other processes read the store (the Redis bus)', () => {
+    tracker.onModuleDestroy();
+    tracker = new DeliveryTracker(store, AppConfig.fromEnv({ REDIS_URL: 'redis://127.0.0.1:6379' }));
+    tracker.delivered('bob', '0000000000000001');
+    expect(written).toEqual([]);
+    vi.advanceTimersByTime(0);
+    expect(written).toEqual([new Map([['bob', '0000000000000001']])]);
   });
 
   it('writes nothing on a flush with no marks pending', async () => {

@@ -1,12 +1,14 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
 import { MessageStore } from '../ports/message.store.js';
 
 /**
- * How long a mark may wait for this process's next send, to be written in its transaction
- * instead of one of its own (issue 13: at steady rates a mark per message was a second commit,
- * with a wake-up of the writer and of the event loop, per message). Short, because another
- * process's catch-up reads only what is stored: a mark not yet written there means a message
- * sent again to a socket that opened in those milliseconds.
+ * How long a mark may wait for this process's next send, when this process is the store's only
+ * reader (no Redis bus), to be written in its transaction instead of one of its own (issue 13:
+ * at steady rates a mark per message was a second commit, with a wake-up of the writer and of
+ * the event loop, per message). With other processes on the store, marks are written at the
+ * end of the turn: those processes read only what is stored, so a mark held back would mean a
+ * 429 for a backlog already delivered, or a message sent again to a socket that just opened.
  */
 export const MARK_WAIT_MS = 3;
 
@@ -14,8 +16,9 @@ const NOTHING_PENDING = Promise.resolve();
 
 /**
  * Collects "delivered through" marks as frames leave and writes them to the store with the
- * next send (MessagesService flushes before each append) or after MARK_WAIT_MS, so a burst of
- * frames costs one write and a steady stream none of its own. Losing a batch in a crash only
+ * next send (MessagesService flushes before each append), or else at the end of the turn
+ * (several processes) or after MARK_WAIT_MS (one), so a burst of frames costs one write and,
+ * in one process, a steady stream none of its own. Losing a batch in a crash only
  * means those messages are delivered again, and clients drop them by id: the cursor may lag,
  * never lead. Readers in this process (the catch-up's start) see pending marks too.
  */
@@ -31,16 +34,27 @@ export class DeliveryTracker implements OnModuleDestroy {
    * per message. A flush leaves it running; firing with nothing pending writes nothing.
    */
   private timer?: NodeJS.Timeout;
+  /** With other processes on the store: the end of this turn. */
+  private endOfTurn?: NodeJS.Immediate;
+  /** No other process reads the store (the bus is in-process): marks may wait for a send. */
+  private readonly alone: boolean;
   private stopped = false;
 
-  constructor(private readonly store: MessageStore) {}
+  constructor(
+    private readonly store: MessageStore,
+    config: AppConfig,
+  ) {
+    this.alone = config.bus.driver === 'local';
+  }
 
   delivered(recipientId: string, messageId: string): void {
     if (this.stopped) return;
     const first = this.pending.size === 0;
     const current = this.pending.get(recipientId);
     if (current === undefined || messageId > current) this.pending.set(recipientId, messageId);
-    if (first) this.timer = this.timer?.refresh() ?? setTimeout(() => void this.flush(), MARK_WAIT_MS);
+    if (!first) return;
+    if (this.alone) this.timer = this.timer?.refresh() ?? setTimeout(() => void this.flush(), MARK_WAIT_MS);
+    else this.endOfTurn = setImmediate(() => void this.flush());
   }
 
   /** The newest message known delivered to `recipientId`, including marks not yet committed. */
@@ -58,6 +72,7 @@ export class DeliveryTracker implements OnModuleDestroy {
    * a write made next in the same turn shares their transaction and comes after them.
    */
   flush(): Promise<void> {
+    clearImmediate(this.endOfTurn);
     // Called before every send: nothing pending costs no promise.
     if (this.pending.size === 0) return NOTHING_PENDING;
     const batch = this.pending;
@@ -88,5 +103,6 @@ export class DeliveryTracker implements OnModuleDestroy {
   onModuleDestroy(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    clearImmediate(this.endOfTurn);
   }
 }

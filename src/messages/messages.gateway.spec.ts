@@ -26,7 +26,7 @@ describe(MessagesGateway.name, () => {
     const registry = new ConnectionRegistry(
       store,
       bus,
-      new DeliveryTracker(store),
+      new DeliveryTracker(store, AppConfig.fromEnv({})),
       users,
       config,
       metrics,
