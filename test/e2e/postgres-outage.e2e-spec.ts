@@ -3,9 +3,8 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_REDIS_URL, uniqueRedisPrefix } from '../support/redis-server.js';
 import { spawnServer } from '../support/server-process.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { ProxiedPostgres } from '../support/proxied-postgres.js';
 import { TestApp, tempDataDir } from '../support/test-app.js';
-import { TestSchema } from '../support/test-schema.js';
 
 const UNAVAILABLE = {
   statusCode: 503,
@@ -19,18 +18,15 @@ const UNAVAILABLE = {
  */
 describe('PostgreSQL outages', () => {
   const redis = { REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix() };
-  let schema: TestSchema;
-  let proxy: TcpProxy;
+  let db: ProxiedPostgres;
   let app: TestApp;
   beforeAll(async () => {
-    schema = await TestSchema.create();
-    proxy = await TcpProxy.start(Number(new URL(schema.url).port || 5432));
-    app = await TestApp.start({ DATABASE_URL: schema.urlVia(proxy.port), DATABASE_POOL_SIZE: '4', ...redis });
+    db = await ProxiedPostgres.start();
+    app = await TestApp.start({ ...db.env, ...redis });
   });
   afterAll(async () => {
     await app?.close();
-    await proxy?.close();
-    await schema?.drop();
+    await db?.close();
   });
 
   const expectUnavailable = (res: { status: number; body: unknown; headers: Headers }) => {
@@ -42,7 +38,7 @@ describe('PostgreSQL outages', () => {
   it('answers 503 while PostgreSQL is cut off, closes sockets with 1011, and serves again once it is back', async () => {
     const [alice, bob] = [await app.createUser('Alice'), await app.createUser('Bob')];
 
-    proxy.refuse();
+    db.proxy.refuse();
     expectUnavailable(await app.post('/api/users/create', { name: 'Carol' }));
     // Sender and recipient are known to this process: the send fails at the store, unaccepted.
     expectUnavailable(await app.send(bob.id, 'lost?', alice.id));
@@ -58,7 +54,7 @@ describe('PostgreSQL outages', () => {
     const socket = await app.connect(bob.id);
     expect((await socket.closed()).code).toBe(1011);
 
-    proxy.restore();
+    db.proxy.restore();
     expect((await app.post('/api/users/create', { name: 'Carol' })).status).toBe(201);
     const sent = await app.send(bob.id, 'after the outage', alice.id);
     expect(sent.status).toBe(200);
@@ -68,12 +64,12 @@ describe('PostgreSQL outages', () => {
     // Only what was answered 200 was stored: the 503'd send is not delivered.
     const back = await app.connect(bob.id);
     expect((await back.nextFrame()).message).toBe('after the outage');
-    expect(await schema.query('SELECT body FROM messages')).toEqual([{ body: 'after the outage' }]);
+    expect(await db.schema.query('SELECT body FROM messages')).toEqual([{ body: 'after the outage' }]);
   });
 
   it('answers 503 or 504 within the send bound when PostgreSQL stops answering, and recovers when it answers again', async () => {
     const dave = await app.createUser('Dave');
-    proxy.stall();
+    db.proxy.stall();
     const started = Date.now();
     const [send, health] = await Promise.all([app.send(dave.id, 'stalled'), app.get('/health')]);
     // 504 if the statement left on an open connection, 503 if it never could (see storage-faults).
@@ -82,16 +78,16 @@ describe('PostgreSQL outages', () => {
     // SEND_TIMEOUT_MS is 3 s by default.
     expect(Date.now() - started).toBeLessThan(5_000);
 
-    proxy.restore();
+    db.proxy.restore();
     await expect.poll(async () => (await app.send(dave.id, 'flowing again')).status, { timeout: 10_000 }).toBe(200);
     expect((await app.get('/health')).status).toBe(200);
   });
 
   it('carries on when PostgreSQL closes its connections (an administrator’s terminate, a restart)', async () => {
     const erin = await app.createUser('Erin');
-    const closed = await schema.query<{ closed: boolean }>(
+    const closed = await db.schema.query<{ closed: boolean }>(
       'SELECT pg_terminate_backend(pid) AS closed FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
-      [schema.name],
+      [db.schema.name],
     );
     expect(closed.length).toBeGreaterThan(0);
     // The pool drops the dead connections as their failure arrives, and opens new ones.
@@ -101,17 +97,22 @@ describe('PostgreSQL outages', () => {
 
   it('refuses to start, with one line naming the database and exit code 1, when PostgreSQL does not answer', async () => {
     const dataDir = tempDataDir();
-    proxy.refuse();
+    db.proxy.refuse();
     try {
-      const server = spawnServer({ PORT: '0', DATA_DIR: dataDir, DATABASE_URL: schema.urlVia(proxy.port), ...redis });
+      const server = spawnServer({
+        PORT: '0',
+        DATA_DIR: dataDir,
+        DATABASE_URL: db.schema.urlVia(db.proxy.port),
+        ...redis,
+      });
       let stderr = '';
       server.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const [code] = (await once(server, 'exit')) as [number | null];
       expect(code).toBe(1);
       const last = stderr.trim().split('\n').at(-1);
-      expect(last).toMatch(new RegExp(`^cohora: PostgreSQL at 127\\.0\\.0\\.1:${proxy.port}/test: \\S+`));
+      expect(last).toMatch(new RegExp(`^cohora: PostgreSQL at 127\\.0\\.0\\.1:${db.proxy.port}/test: \\S+`));
     } finally {
-      proxy.restore();
+      db.proxy.restore();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_REDIS_URL, uniqueRedisPrefix } from '../support/redis-server.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { ProxiedPostgres } from '../support/proxied-postgres.js';
 import { TEST_RATE_LIMITS, TestApp } from '../support/test-app.js';
-import { TestSchema } from '../support/test-schema.js';
 
 /**
  * A v2 socket's sends when storage fails, on PostgreSQL behind a proxy that refuses or loses
@@ -11,26 +10,22 @@ import { TestSchema } from '../support/test-schema.js';
  * retry with the same key ends with exactly one stored message.
  */
 describe('cohora.v2 sends while storage fails', () => {
-  let schema: TestSchema;
-  let proxy: TcpProxy;
+  let db: ProxiedPostgres;
   let app: TestApp;
   beforeAll(async () => {
-    schema = await TestSchema.create();
-    proxy = await TcpProxy.start(Number(new URL(schema.url).port || 5432));
+    db = await ProxiedPostgres.start();
     app = await TestApp.start({
-      DATABASE_URL: schema.urlVia(proxy.port),
-      DATABASE_POOL_SIZE: '4',
+      ...db.env,
       REDIS_URL: SHARED_REDIS_URL,
       REDIS_PREFIX: uniqueRedisPrefix(),
       SEND_TIMEOUT_MS: '1500',
       ...TEST_RATE_LIMITS,
     });
   });
-  afterEach(() => proxy.restore());
+  afterEach(() => db.proxy.restore());
   afterAll(async () => {
     await app?.close();
-    await proxy?.close();
-    await schema?.drop();
+    await db?.close();
   });
 
   /**
@@ -46,12 +41,12 @@ describe('cohora.v2 sends while storage fails', () => {
   };
 
   const copies = async (text: string) =>
-    (await schema.query<{ id: string }>('SELECT id FROM messages WHERE body = $1', [text])).map((row) => row.id);
+    (await db.schema.query<{ id: string }>('SELECT id FROM messages WHERE body = $1', [text])).map((row) => row.id);
 
   it('answers 503 with retry_after when nothing was stored, then acks the retry with the same key', async () => {
     const [alice, bob] = [await app.createUser('FaultA'), await app.createUser('FaultB')];
     const socket = await liveSocket(alice.id);
-    proxy.refuse();
+    db.proxy.refuse();
     socket.sendMessage('fault-1', bob.id, 'refused first');
     expect(await socket.answer('fault-1')).toEqual({
       type: 'error',
@@ -61,7 +56,7 @@ describe('cohora.v2 sends while storage fails', () => {
       retry_after: 1,
     });
     expect(await copies('refused first')).toEqual([]);
-    proxy.restore();
+    db.proxy.restore();
     socket.sendMessage('fault-1', bob.id, 'refused first');
     expect(await socket.answer('fault-1')).toMatchObject({ type: 'ack' });
     expect(await copies('refused first')).toHaveLength(1);
@@ -70,7 +65,7 @@ describe('cohora.v2 sends while storage fails', () => {
   it('answers 503 or 504 while answers are lost, and the retry with the key ends with one stored copy', async () => {
     const [alice, bob] = [await app.createUser('LostSA'), await app.createUser('LostSB')];
     const socket = await liveSocket(alice.id);
-    proxy.swallowReplies();
+    db.proxy.swallowReplies();
     socket.sendMessage('lost-1', bob.id, 'answer lost');
     // An error frame, or no answer at all: a store read failing meanwhile closes the socket
     // (1011, as in v1), and the client retries on its next socket with the same key.
@@ -79,8 +74,8 @@ describe('cohora.v2 sends while storage fails', () => {
       expect(refused.type).toBe('error');
       expect([503, 504]).toContain((refused as { status: number }).status);
     }
-    proxy.refuse();
-    proxy.restore();
+    db.proxy.refuse();
+    db.proxy.restore();
     // Storage answers again (the pool has reconnected) before the client's next socket.
     await expect.poll(async () => (await app.get('/health')).status, { timeout: 10_000 }).toBe(200);
     // The client's next socket (the first is closed, if the server has not closed it already).

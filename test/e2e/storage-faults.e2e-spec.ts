@@ -1,7 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -9,9 +7,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CohoraClient } from '../../src/client/cohora-client.js';
 import { FullDiskPostgres } from '../support/full-disk-postgres.js';
 import { SHARED_REDIS_URL, uniqueRedisPrefix } from '../support/redis-server.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { ProxiedPostgres } from '../support/proxied-postgres.js';
 import { TEST_RATE_LIMITS, TestApp, tempDataDir } from '../support/test-app.js';
-import { TestSchema } from '../support/test-schema.js';
+import { Tmpfs, fillDisk } from '../support/tmpfs.js';
 
 /** The send bound these tests run with, and what a send may take beyond it. */
 const SEND_TIMEOUT_MS = 1_500;
@@ -53,37 +51,33 @@ function expectNoSlowAnswerAndNo500(attempts: Attempt[]): void {
  * its key ends with its message stored exactly once, and no send waits past SEND_TIMEOUT_MS.
  */
 describe('storage faults on PostgreSQL', () => {
-  let schema: TestSchema;
-  let proxy: TcpProxy;
+  let db: ProxiedPostgres;
   let app: TestApp;
   beforeAll(async () => {
-    schema = await TestSchema.create();
-    proxy = await TcpProxy.start(Number(new URL(schema.url).port || 5432));
+    db = await ProxiedPostgres.start();
     app = await TestApp.start({
-      DATABASE_URL: schema.urlVia(proxy.port),
-      DATABASE_POOL_SIZE: '4',
+      ...db.env,
       REDIS_URL: SHARED_REDIS_URL,
       REDIS_PREFIX: uniqueRedisPrefix(),
       SEND_TIMEOUT_MS: String(SEND_TIMEOUT_MS),
       ...TEST_RATE_LIMITS,
     });
   });
-  afterEach(() => proxy.restore());
+  afterEach(() => db.proxy.restore());
   afterAll(async () => {
     await app?.close();
-    await proxy?.close();
-    await schema?.drop();
+    await db?.close();
   });
 
   const copies = async (text: string) =>
-    (await schema.query<{ id: string }>('SELECT id FROM messages WHERE body = $1', [text])).map((row) => row.id);
+    (await db.schema.query<{ id: string }>('SELECT id FROM messages WHERE body = $1', [text])).map((row) => row.id);
 
   it('stores once when the commit went through and its answer was lost (504, then a replay)', async () => {
     const [alice, bob] = [await app.createUser('LostA'), await app.createUser('LostB')];
     const { client, attempts } = recordingClient(app.baseUrl);
     const text = 'committed, answer lost';
     const key = 'lost-answer-1';
-    proxy.swallowReplies();
+    db.proxy.swallowReplies();
     const sending = client.sendMessage({ recipientId: bob.id, message: text, senderId: alice.id, idempotencyKey: key });
     // The statement reaches PostgreSQL and commits; its answer never comes back.
     await expect.poll(() => copies(text), { timeout: 10_000 }).toHaveLength(1);
@@ -92,9 +86,9 @@ describe('storage faults on PostgreSQL', () => {
     expect(meanwhile.status).toBe(409);
     expect(meanwhile.headers.get('retry-after')).toBe('1');
     // Then the link drops.
-    proxy.refuse();
+    db.proxy.refuse();
     await expect.poll(() => attempts.length, { timeout: 10_000 }).toBeGreaterThan(0);
-    proxy.restore();
+    db.proxy.restore();
 
     const sent = await sending;
     expect(attempts[0].status).toBe(504);
@@ -109,12 +103,12 @@ describe('storage faults on PostgreSQL', () => {
     const [alice, bob] = [await app.createUser('StallA'), await app.createUser('StallB')];
     const { client, attempts } = recordingClient(app.baseUrl);
     const text = 'sent into a stall';
-    proxy.stall();
+    db.proxy.stall();
     const sending = client.sendMessage({ recipientId: bob.id, message: text, senderId: alice.id });
     // Several tries answer (503: never left this process, or 504: sent, unanswered) while it lasts.
     await expect.poll(() => attempts.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
     expect(attempts.every((attempt) => attempt.status === 503 || attempt.status === 504)).toBe(true);
-    proxy.restore();
+    db.proxy.restore();
 
     await sending;
     expect(await copies(text)).toHaveLength(1);
@@ -123,31 +117,15 @@ describe('storage faults on PostgreSQL', () => {
 
   it('answers 503 and stores nothing when the write never reached PostgreSQL', async () => {
     const [alice, bob] = [await app.createUser('CutA'), await app.createUser('CutB')];
-    proxy.refuse();
+    db.proxy.refuse();
     const started = Date.now();
     const res = await app.sendKeyed('cut-1', bob.id, 'never sent', alice.id);
     expect(res.status).toBe(503);
     expect(Date.now() - started).toBeLessThan(SEND_TIMEOUT_MS + MARGIN_MS);
-    proxy.restore();
+    db.proxy.restore();
     expect(await copies('never sent')).toEqual([]);
   });
 });
-
-/** Fills the filesystem at `dir` to the last byte with one file, and returns its path. */
-function fill(dir: string): string {
-  const filler = join(dir, 'filler');
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  for (let size = chunk.length; size >= 1; size = Math.floor(size / 2)) {
-    for (;;) {
-      try {
-        writeFileSync(filler, chunk.subarray(0, size), { flag: 'a' });
-      } catch {
-        break;
-      }
-    }
-  }
-  return filler;
-}
 
 interface FullDiskLayout {
   env: Record<string, string>;
@@ -165,8 +143,8 @@ const FULL_DISK_LAYOUTS: Array<{ name: string; setUp: () => Promise<FullDiskLayo
     // DATA_DIR on a 2 MiB tmpfs: SQLite fails with SQLITE_FULL.
     name: 'SQLite on a full tmpfs',
     setUp: () => {
-      const dir = mkdtempSync(join(tmpdir(), 'cohora-full-'));
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir]);
+      const disk = Tmpfs.mount(2);
+      const dir = disk.dir;
       const stored = (text: string) => {
         const db = new Database(join(dir, 'cohora.sqlite'), { readonly: true, fileMustExist: true });
         try {
@@ -177,11 +155,7 @@ const FULL_DISK_LAYOUTS: Array<{ name: string; setUp: () => Promise<FullDiskLayo
           db.close();
         }
       };
-      const tearDown = () => {
-        execFileSync('umount', ['-l', dir]);
-        rmSync(dir, { recursive: true, force: true });
-      };
-      return Promise.resolve({ env: {}, dataDir: dir, disk: dir, stored, tearDown });
+      return Promise.resolve({ env: {}, dataDir: dir, disk: dir, stored, tearDown: () => disk.unmount() });
     },
   },
   {
@@ -222,7 +196,7 @@ describe.each(FULL_DISK_LAYOUTS)('a full disk: $name (needs root: mounts a tmpfs
 
   it('answers 507 and says so on /health while the disk is full, then stores once when space is freed', async () => {
     const [alice, bob] = [await app.createUser('FullA'), await app.createUser('FullB')];
-    const filler = fill(layout.disk);
+    const filler = fillDisk(layout.disk);
     const answers: Array<{ status: number; text: string }> = [];
     // A commit may still fit in space the database already holds; soon one does not. Random
     // text, which PostgreSQL cannot compress into the pages it has.
