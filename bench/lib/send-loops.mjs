@@ -1,6 +1,7 @@
 // The two ways the generator sends: a closed loop (each sender waits for its answer, so the
 // server sets the pace) and an open loop (a fixed rate, whatever the server does). Shared by
-// throughput, latency and the scale-out scenarios, so they all load the server the same way.
+// every scenario that sends, over REST or over cohora.v2 sockets (socket-senders.mjs), so they
+// all load the server the same way.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { sendBody } from './chat-fixture.mjs';
 import { messageText } from './verifier.mjs';
@@ -9,14 +10,32 @@ import { messageText } from './verifier.mjs';
 const MAX_IN_FLIGHT = 5_000;
 
 /**
- * Closed loop over `chat` (see setupChat) for `warmupMs + durationMs`: each sender sends its
- * next message as soon as the last is answered. The measurement window opens and closes on a
- * timer, independent of the senders' progress: `openWindow()` is called as it opens and must
- * return `{ end() }`; what `end()` returns comes back as `cost`. Latency counts only sends
- * stamped inside the window.
+ * Sends of sender `s` to recipient `r` over REST, what the baselines and v1 clients do; with
+ * `chat.keyed`, each with an Idempotency-Key of its own. A transport's `send` resolves to the
+ * answer's `{ status, text }`, status 0 for a failed request.
  */
-export async function closedLoop(chat, config, openWindow) {
-  const { client, senders, recipients, verifier } = chat;
+export function restTransport(chat) {
+  let sent = 0;
+  return {
+    send: (s, r, text) => {
+      const headers = chat.keyed ? { 'Idempotency-Key': `send-${sent++}` } : undefined;
+      return chat.client
+        .request('POST', '/api/messages/send', sendBody(chat.recipients[r].id, chat.senders[s].id, text), undefined, headers)
+        .catch((error) => ({ status: 0, text: String(error) }));
+    },
+    close() {},
+  };
+}
+
+/**
+ * Closed loop over `chat` (see setupChat) for `warmupMs + durationMs`: each sender sends its
+ * next message through `transport` as soon as the last is answered. The measurement window
+ * opens and closes on a timer, independent of the senders' progress: `openWindow()` is called
+ * as it opens and must return `{ end() }`; what `end()` returns comes back as `cost`. Latency
+ * counts only sends stamped inside the window.
+ */
+export async function closedLoop(chat, config, openWindow, transport = restTransport(chat)) {
+  const { senders, recipients, verifier } = chat;
   const startedAt = performance.now();
   const windowStart = startedAt + config.warmupMs;
   const windowEnd = windowStart + config.durationMs;
@@ -34,11 +53,7 @@ export async function closedLoop(chat, config, openWindow) {
     for (let seq = 0; performance.now() < windowEnd; seq++) {
       const r = (s * 7 + seq) % recipients.length; // spread each sender over all receivers
       const sentAt = performance.now();
-      const body = sendBody(recipients[r].id, senders[s].id, messageText(r, s, seq, sentAt));
-      const headers = chat.keyed ? { 'Idempotency-Key': `closed-${seq}` } : undefined;
-      const { status, text } = await client
-        .request('POST', '/api/messages/send', body, undefined, headers)
-        .catch((error) => ({ status: 0, text: String(error) }));
+      const { status, text } = await transport.send(s, r, messageText(r, s, seq, sentAt));
       if (status === 200) {
         verifier.accepted(s, r);
         if (sentAt >= windowStart && sentAt < windowEnd) acceptedInWindow++;
@@ -59,14 +74,14 @@ export async function closedLoop(chat, config, openWindow) {
 }
 
 /**
- * Open loop at `config.rate`: message i is due at start + i/rate and is sent then, whatever
+ * Open loop at `config.rate` through `transport`: message i is due at start + i/rate and is sent then, whatever
  * happened to earlier ones, stamped with its due time, so a stall is charged to every message
  * it delayed (no coordinated omission). The window (`openWindow()`, as above) opens with the
  * first message due after the warm-up and ends once every send is answered. Gives up, marking
  * the run `abandoned`, if more than 5,000 sends are in flight.
  */
-export async function openLoop(chat, config, openWindow) {
-  const { client, senders, recipients, verifier } = chat;
+export async function openLoop(chat, config, openWindow, transport = restTransport(chat)) {
+  const { senders, recipients, verifier } = chat;
   verifier.seqOrdered = false; // two sends of one pair may overlap in an open loop
   const total = Math.round(((config.warmupMs + config.durationMs) / 1000) * config.rate);
   const interval = 1000 / config.rate;
@@ -85,13 +100,9 @@ export async function openLoop(chat, config, openWindow) {
     const s = i % senders.length;
     const r = Math.floor(i / senders.length) % recipients.length;
     const seq = Math.floor(i / (senders.length * recipients.length));
-    const body = sendBody(recipients[r].id, senders[s].id, messageText(r, s, seq, dueAt));
     inFlight++;
     try {
-      const headers = chat.keyed ? { 'Idempotency-Key': `open-${i}` } : undefined;
-      const { status, text } = await client
-        .request('POST', '/api/messages/send', body, undefined, headers)
-        .catch((error) => ({ status: 0, text: String(error) }));
+      const { status, text } = await transport.send(s, r, messageText(r, s, seq, dueAt));
       if (status === 200) verifier.accepted(s, r);
       else {
         sendErrors++;

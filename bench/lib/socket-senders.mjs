@@ -1,14 +1,9 @@
-// Senders over cohora.v2 sockets, and the send loops that drive a transport: a v2 socket per
-// sender (a send frame out, its ack back) or REST (a request out, its answer back). One loop
-// for both, so the socket-sends scenario loads cohora's sockets and bare's REST alike.
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+// Senders over cohora.v2 sockets: a transport for the send loops (send-loops.mjs) with a v2
+// socket per sender, a send frame out and its ack back, so the socket-sends scenario loads
+// cohora's sockets exactly as the other scenarios load REST.
 import WebSocket from 'ws';
-import { sendBody } from './chat-fixture.mjs';
-import { messageText } from './verifier.mjs';
 
 const OPEN_TIMEOUT_MS = 15_000;
-/** More in flight than this means the server has fallen hopelessly behind: stop the run. */
-const MAX_IN_FLIGHT = 5_000;
 
 /** One sender's cohora.v2 socket: `send()` resolves with the ack's or error's status once it comes back. */
 export class SocketSender {
@@ -68,17 +63,6 @@ export class SocketSender {
   }
 }
 
-/** Sends of sender `s` to recipient `r` over REST: what the baselines (and cohora v1 clients) do. */
-export function restTransport(chat) {
-  return {
-    send: (s, r, text) =>
-      chat.client
-        .request('POST', '/api/messages/send', sendBody(chat.recipients[r].id, chat.senders[s].id, text))
-        .catch((error) => ({ status: 0, text: String(error) })),
-    close() {},
-  };
-}
-
 /** Sends of sender `s` over its own cohora.v2 socket. */
 export async function socketTransport(server, chat) {
   const wsUrl = server.baseUrl.replace(/^http/, 'ws') + '/ws';
@@ -87,100 +71,4 @@ export async function socketTransport(server, chat) {
     send: (s, r, text) => sockets[s].send(chat.recipients[r].id, text),
     close: () => sockets.forEach((socket) => socket.close()),
   };
-}
-
-/**
- * Closed loop through `transport` (see closedLoop in send-loops.mjs, which this mirrors): each
- * sender sends its next message as soon as the last is answered; the window opens and closes
- * on a timer. Returns `{ acceptedInWindow, sendErrors, errorExamples, cost }`.
- */
-export async function closedLoopVia(chat, transport, config, openWindow) {
-  const { senders, recipients, verifier } = chat;
-  const startedAt = performance.now();
-  const windowStart = startedAt + config.warmupMs;
-  const windowEnd = windowStart + config.durationMs;
-  verifier.latencyFrom = windowStart;
-  verifier.latencyUntil = windowEnd;
-  let window;
-  let cost;
-  let acceptedInWindow = 0;
-  let sendErrors = 0;
-  const errorExamples = [];
-  const opened = setTimeout(() => (window = openWindow()), config.warmupMs);
-  const closed = setTimeout(() => (cost = window.end()), config.warmupMs + config.durationMs);
-  const sender = async (s) => {
-    for (let seq = 0; performance.now() < windowEnd; seq++) {
-      const r = (s * 7 + seq) % recipients.length;
-      const sentAt = performance.now();
-      const { status, text } = await transport.send(s, r, messageText(r, s, seq, sentAt));
-      if (status === 200) {
-        verifier.accepted(s, r);
-        if (sentAt >= windowStart && sentAt < windowEnd) acceptedInWindow++;
-      } else {
-        sendErrors++;
-        if (errorExamples.length < 5) errorExamples.push(`${status} ${text.slice(0, 120)}`);
-      }
-    }
-  };
-  try {
-    await Promise.all(senders.map((_, s) => sender(s)));
-  } finally {
-    clearTimeout(opened);
-    clearTimeout(closed);
-  }
-  cost ??= window.end();
-  return { acceptedInWindow, sendErrors, errorExamples, cost };
-}
-
-/** Open loop at `config.rate` through `transport` (see openLoop in send-loops.mjs, which this mirrors). */
-export async function openLoopVia(chat, transport, config, openWindow) {
-  const { senders, recipients, verifier } = chat;
-  verifier.seqOrdered = false;
-  const total = Math.round(((config.warmupMs + config.durationMs) / 1000) * config.rate);
-  const interval = 1000 / config.rate;
-  const start = performance.now() + 5;
-  verifier.latencyFrom = start + config.warmupMs;
-  verifier.latencyUntil = start + config.warmupMs + config.durationMs;
-  let window;
-  let measured = 0;
-  let sendErrors = 0;
-  let inFlight = 0;
-  let abandoned = false;
-  const errorExamples = [];
-  const pending = [];
-  const send = async (i, dueAt) => {
-    const s = i % senders.length;
-    const r = Math.floor(i / senders.length) % recipients.length;
-    const seq = Math.floor(i / (senders.length * recipients.length));
-    inFlight++;
-    try {
-      const { status, text } = await transport.send(s, r, messageText(r, s, seq, dueAt));
-      if (status === 200) verifier.accepted(s, r);
-      else {
-        sendErrors++;
-        if (errorExamples.length < 5) errorExamples.push(`${status} ${text.slice(0, 120)}`);
-      }
-    } finally {
-      inFlight--;
-    }
-  };
-  for (let i = 0; i < total; ) {
-    const now = performance.now();
-    while (i < total && start + i * interval <= now) {
-      const dueAt = start + i * interval;
-      if (!window && dueAt >= verifier.latencyFrom) window = openWindow();
-      if (window) measured++;
-      pending.push(send(i, dueAt));
-      i++;
-    }
-    if (inFlight > MAX_IN_FLIGHT) {
-      abandoned = true;
-      errorExamples.push(`abandoned: more than ${MAX_IN_FLIGHT} sends in flight`);
-      break;
-    }
-    await yieldToEventLoop();
-  }
-  await Promise.all(pending);
-  const cost = window.end();
-  return { sent: total, measured, sendErrors, errorExamples, abandoned, cost };
 }

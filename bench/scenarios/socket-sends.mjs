@@ -5,7 +5,8 @@
 import { correctnessOf, setupChat, waitForFrames } from '../lib/chat-fixture.mjs';
 import { combineCorrectness } from '../lib/correctness.mjs';
 import { cpuWindow } from '../lib/proc-stats.mjs';
-import { closedLoopVia, openLoopVia, restTransport, socketTransport } from '../lib/socket-senders.mjs';
+import { closedLoop, openLoop, restTransport } from '../lib/send-loops.mjs';
+import { socketTransport } from '../lib/socket-senders.mjs';
 import { latencySummary } from '../lib/stats.mjs';
 import { Verifier } from '../lib/verifier.mjs';
 
@@ -41,7 +42,7 @@ export async function run(server, config) {
   const chat = await setupChat(server, { senders: config.senders, receivers: config.receivers, maxSockets: 128 });
   const transport = server.kind === 'bare' ? restTransport(chat) : await socketTransport(server, chat);
   try {
-    const closed = await closedLoopVia(chat, transport, config.throughput, () => cpuWindow(server.pid));
+    const closed = await closedLoop(chat, config.throughput, () => cpuWindow(server.pid), transport);
     await waitForFrames(chat.verifier, 10_000);
     const throughputCorrectness = correctnessOf(chat.verifier, chat.receivers, closed.sendErrors, closed.errorExamples);
 
@@ -50,7 +51,7 @@ export async function run(server, config) {
       chat.recipients.length,
     );
     chat.receivers.verifier = chat.verifier;
-    const open = await openLoopVia(chat, transport, { ...config.latency, rate: config.rate }, () => cpuWindow(server.pid));
+    const open = await openLoop(chat, { ...config.latency, rate: config.rate }, () => cpuWindow(server.pid), transport);
     await waitForFrames(chat.verifier, 10_000);
     const latency = latencySummary(chat.verifier.latencies);
     const latencyCorrectness = correctnessOf(chat.verifier, chat.receivers, open.sendErrors, open.errorExamples);
