@@ -28,7 +28,12 @@ interface Tracking {
  */
 export class WriteBatcher<W extends BatchedWrite> {
   private queue: W[] = [];
-  private readonly tracked = new WeakMap<W, Tracking>();
+  /**
+   * The writes queued or in a batch, until their batch is over. A Map emptied as writes settle,
+   * not a WeakMap: a WeakMap's entries go only with a full GC, so at thousands of sends a second
+   * its table grew, was copied and was walked by every young-generation GC in between (issue 13).
+   */
+  private readonly tracked = new Map<W, Tracking>();
   private running = false;
   private scheduled = false;
 
@@ -66,7 +71,11 @@ export class WriteBatcher<W extends BatchedWrite> {
     if (tracking?.stage !== 'queued') return;
     tracking.stage = 'withdrawn';
     const index = this.queue.indexOf(item);
-    if (index !== -1) this.queue.splice(index, 1);
+    if (index !== -1) {
+      this.queue.splice(index, 1);
+      // In no batch: nothing will ask for it again. One in a batch is forgotten with its batch.
+      this.tracked.delete(item);
+    }
     item.reject(new StoreUnavailableError());
   }
 
@@ -92,7 +101,10 @@ export class WriteBatcher<W extends BatchedWrite> {
       // Every write of the batch is settled now. A bound's signal that still held a listener
       // would stay alive until it fired, and firing would build an error nobody reads: at
       // thousands of sends a second that was a measurable part of the CPU and the GC (issue 13).
-      for (const item of batch) this.tracked.get(item)?.disarm?.();
+      for (const item of batch) {
+        this.tracked.get(item)?.disarm?.();
+        this.tracked.delete(item);
+      }
       this.running = false;
       if (this.queue.length > 0) this.schedule();
     }
