@@ -4,6 +4,7 @@ import { V2_MAX_IN_FLIGHT, type V2Limits } from '../protocol/ws-frames-v2.js';
 import { FrameRateLimiter } from '../rate-limit/frame-rate-limiter.js';
 import type { ClientConnection } from './client-connection.js';
 import { Close } from './frames.js';
+import type { SendOutcome } from './messages.service.js';
 import type { SocketSends } from './socket-sends.js';
 import { errorFrame, parseV2Frame, readyFrame } from './v2-frames.js';
 
@@ -76,22 +77,40 @@ export class V2Session {
       );
     }
     this.inFlight++;
-    const prepared = sends.prepare(user, key, fields);
-    // Its refusal is answered below, once the sends before it are in the store.
-    prepared.catch(() => undefined);
-    // Boxed, so that the turn resolves when the store has the write, not when it commits.
-    const handedOver = this.storeTurn.then(() => prepared).then((send) => ({ committed: sends.commit(send) }));
-    this.storeTurn = handedOver.then(
-      () => undefined,
-      () => undefined,
-    );
-    void handedOver
-      .then(({ committed }) => committed)
-      .then(
-        (outcome) => this.answer(sends.ack(key, outcome)),
-        (error: unknown) => this.answer(sends.refusal(key, error)),
-      )
-      .finally(() => this.inFlight--);
+    void this.carryOut(user, key, fields);
+  }
+
+  /**
+   * Checks a send at once, hands it to the store only after the sends before it (so that frame
+   * order is store order, while their commits overlap), and answers once it has committed or
+   * been refused. A refusal too waits for its turn, so answers never overtake a handover.
+   */
+  private async carryOut(user: User, key: string, fields: Record<string, unknown>): Promise<void> {
+    const { sends } = this.context;
+    try {
+      const prepared = sends.prepare(user, key, fields);
+      // Answered below, in its turn; until then its refusal must not count as unhandled.
+      prepared.catch(() => undefined);
+      const previous = this.storeTurn;
+      let handedOver!: () => void;
+      this.storeTurn = new Promise((resolve) => (handedOver = resolve));
+      let committed: Promise<SendOutcome>;
+      try {
+        await previous;
+        committed = sends.commit(await prepared);
+      } catch (error) {
+        return this.answer(sends.refusal(key, error));
+      } finally {
+        handedOver();
+      }
+      try {
+        this.answer(sends.ack(key, await committed));
+      } catch (error) {
+        this.answer(sends.refusal(key, error));
+      }
+    } finally {
+      this.inFlight--;
+    }
   }
 
   private watch(ids: unknown): void {
