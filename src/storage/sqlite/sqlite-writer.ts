@@ -87,7 +87,8 @@ export class SqliteWriter {
   /** The batch in the thread, waiting for its answer (one at a time). */
   private answer?: { settle: (answer: BatchAnswer) => void; fail: (error: unknown) => void };
   private closing?: Promise<void>;
-  private inFlight?: Promise<void>;
+  /** The answer of the batch in the thread, which close() lets arrive first. */
+  private inFlight?: Promise<BatchAnswer>;
 
   constructor(
     private readonly file: string,
@@ -113,7 +114,7 @@ export class SqliteWriter {
   /** Lets the batch in the thread finish, then closes the thread's connection (its last checkpoint runs there). */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.inFlight;
+      await this.inFlight?.catch(() => undefined);
       const exited = new Promise<void>((resolve) => this.thread.once('exit', () => resolve()));
       this.thread.postMessage('close');
       await exited;
@@ -125,7 +126,7 @@ export class SqliteWriter {
     const thread = new Worker(new URL('./sqlite-writer.thread.mjs', import.meta.url), {
       workerData: { file: this.file, synchronous: this.synchronous, idempotencyWindowMs: IDEMPOTENCY_WINDOW_MS },
     });
-    thread.on('message', (answer: BatchAnswer) => this.answer?.settle(answer));
+    thread.on('message', (answer: BatchAnswer) => this.answered()?.settle(answer));
     thread.on('error', (error) => {
       this.logger.error(`The SQLite writer thread failed: ${error.message}`);
     });
@@ -134,7 +135,7 @@ export class SqliteWriter {
       // The next batch gets a new thread.
       this.logger.error(`The SQLite writer thread exited (code ${code}); starting another`);
       // Committed or not, nobody can tell: as for a timeout after the batch left.
-      this.answer?.fail(new OutcomeUnknownError());
+      this.answered()?.fail(new OutcomeUnknownError());
       this.thread = this.start();
     });
     return thread;
@@ -146,15 +147,11 @@ export class SqliteWriter {
     if (this.closing) throw new StoreUnavailableError();
     const sendable = this.batcher.sendable(batch);
     if (sendable.length === 0) return;
-    const answered = new Promise<BatchAnswer>((settle, fail) => {
+    this.inFlight = new Promise<BatchAnswer>((settle, fail) => {
       this.answer = { settle, fail };
       this.thread.postMessage(sendable.map((item) => item.message));
     });
-    this.inFlight = answered.then(
-      () => undefined,
-      () => undefined,
-    );
-    const answer = await answered.finally(() => (this.answer = undefined));
+    const answer = await this.inFlight;
     if ('failed' in answer) throw this.failure(answer.failed);
     this.faults.accepted();
     sendable.forEach((item, i) => {
@@ -162,6 +159,13 @@ export class SqliteWriter {
       if (error) item.reject(this.failure(error, item));
       else item.resolve(value);
     });
+  }
+
+  /** The batch waiting for the thread's answer, which is no longer waiting once this is called. */
+  private answered(): SqliteWriter['answer'] {
+    const waiting = this.answer;
+    this.answer = undefined;
+    return waiting;
   }
 
   /** The error a caller gets: a refusal's domain error, or what a failed SQLite write means to a client. */
