@@ -8,10 +8,10 @@ export interface BatchedWrite {
 /** Where a write is: waiting in this process, or sent to the database (its outcome unknown until answered). */
 type Stage = 'queued' | 'sent' | 'withdrawn';
 
-/** What the batcher keeps of a write: its stage, and how to let go of its signal once answered. */
+/** What the batcher keeps of a write: its stage, and the signal it waits on. */
 interface Tracking {
   stage: Stage;
-  disarm?: () => void;
+  signal?: AbortSignal;
 }
 
 /**
@@ -34,6 +34,14 @@ export class WriteBatcher<W extends BatchedWrite> {
    * its table grew, was copied and was walked by every young-generation GC in between (issue 13).
    */
   private readonly tracked = new Map<W, Tracking>();
+  /**
+   * The unsettled writes of each signal, which one abort listener per signal answers: sends
+   * share their bound's signal (SharedTimeouts), and a listener added and removed per write on
+   * it doubled what the young-generation GC kept per scavenge (issue 13). The listener stays
+   * until the signal aborts and then finds only the writes still waiting; an entry goes with
+   * its signal.
+   */
+  private readonly waiting = new WeakMap<AbortSignal, Set<W>>();
   private running = false;
   private scheduled = false;
 
@@ -41,13 +49,8 @@ export class WriteBatcher<W extends BatchedWrite> {
 
   add(item: W, signal?: AbortSignal): void {
     if (signal?.aborted) return item.reject(new StoreUnavailableError());
-    const tracking: Tracking = { stage: 'queued' };
-    if (signal) {
-      const onAbort = () => this.timedOut(item);
-      signal.addEventListener('abort', onAbort, { once: true });
-      tracking.disarm = () => signal.removeEventListener('abort', onAbort);
-    }
-    this.tracked.set(item, tracking);
+    this.tracked.set(item, { stage: 'queued', signal });
+    if (signal) this.writesOf(signal).add(item);
     this.queue.push(item);
     this.schedule();
   }
@@ -65,6 +68,25 @@ export class WriteBatcher<W extends BatchedWrite> {
     });
   }
 
+  /** The writes waiting on `signal`; the first one arms its listener. */
+  private writesOf(signal: AbortSignal): Set<W> {
+    let writes = this.waiting.get(signal);
+    if (writes === undefined) {
+      const armed = new Set<W>();
+      signal.addEventListener('abort', () => armed.forEach((item) => this.timedOut(item)), { once: true });
+      this.waiting.set(signal, armed);
+      writes = armed;
+    }
+    return writes;
+  }
+
+  /** The batcher is done with `item`: settled, or withdrawn before any batch took it. */
+  private forget(item: W): void {
+    const signal = this.tracked.get(item)?.signal;
+    if (signal) this.waiting.get(signal)?.delete(item);
+    this.tracked.delete(item);
+  }
+
   private timedOut(item: W): void {
     const tracking = this.tracked.get(item);
     if (tracking?.stage === 'sent') return item.reject(new OutcomeUnknownError());
@@ -74,7 +96,7 @@ export class WriteBatcher<W extends BatchedWrite> {
     if (index !== -1) {
       this.queue.splice(index, 1);
       // In no batch: nothing will ask for it again. One in a batch is forgotten with its batch.
-      this.tracked.delete(item);
+      this.forget(item);
     }
     item.reject(new StoreUnavailableError());
   }
@@ -98,13 +120,10 @@ export class WriteBatcher<W extends BatchedWrite> {
     } catch (error) {
       for (const item of batch) item.reject(error);
     } finally {
-      // Every write of the batch is settled now. A bound's signal that still held a listener
-      // would stay alive until it fired, and firing would build an error nobody reads: at
-      // thousands of sends a second that was a measurable part of the CPU and the GC (issue 13).
-      for (const item of batch) {
-        this.tracked.get(item)?.disarm?.();
-        this.tracked.delete(item);
-      }
+      // Every write of the batch is settled now. Its signal's listener must not find it: firing
+      // would build an error nobody reads, which at thousands of sends a second was a
+      // measurable part of the CPU and the GC (issue 13).
+      for (const item of batch) this.forget(item);
       this.running = false;
       if (this.queue.length > 0) this.schedule();
     }
