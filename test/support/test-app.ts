@@ -66,6 +66,11 @@ export class TestApp extends ApiClient {
     return new TestApp(app, `http://127.0.0.1:${balancer.port}`, dataDir, { peer, balancer });
   }
 
+  /** Two processes behind a balancer (the e2e-cluster and e2e-nginx projects). */
+  get isCluster(): boolean {
+    return this.cluster !== undefined;
+  }
+
   get port(): number {
     return Number(new URL(this.baseUrl).port);
   }
