@@ -74,9 +74,9 @@ export async function closedLoop(chat, config, openWindow, transport = restTrans
 }
 
 /**
- * Open loop at `config.rate` through `transport`: message i is due at start + i/rate and is sent then, whatever
- * happened to earlier ones, stamped with its due time, so a stall is charged to every message
- * it delayed (no coordinated omission). The window (`openWindow()`, as above) opens with the
+ * Open loop at `config.rate` through `transport`: message i is due at start + i/rate and is
+ * sent then, whatever happened to earlier ones, stamped with its due time, so a stall is
+ * charged to every message it delayed (no coordinated omission). The window (`openWindow()`, as above) opens with the
  * first message due after the warm-up and ends once every send is answered. Gives up, marking
  * the run `abandoned`, if more than 5,000 sends are in flight.
  */

@@ -70,13 +70,11 @@ export class WriteBatcher<W extends BatchedWrite> {
 
   /** The writes waiting on `signal`; the first one arms its listener. */
   private writesOf(signal: AbortSignal): Set<W> {
-    let writes = this.waiting.get(signal);
-    if (writes === undefined) {
-      const armed = new Set<W>();
-      signal.addEventListener('abort', () => armed.forEach((item) => this.timedOut(item)), { once: true });
-      this.waiting.set(signal, armed);
-      writes = armed;
-    }
+    const known = this.waiting.get(signal);
+    if (known) return known;
+    const writes = new Set<W>();
+    signal.addEventListener('abort', () => writes.forEach((item) => this.timedOut(item)), { once: true });
+    this.waiting.set(signal, writes);
     return writes;
   }
 

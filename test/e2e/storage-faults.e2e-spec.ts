@@ -144,9 +144,8 @@ const FULL_DISK_LAYOUTS: Array<{ name: string; setUp: () => Promise<FullDiskLayo
     name: 'SQLite on a full tmpfs',
     setUp: () => {
       const disk = Tmpfs.mount(2);
-      const dir = disk.dir;
       const stored = (text: string) => {
-        const db = new Database(join(dir, 'cohora.sqlite'), { readonly: true, fileMustExist: true });
+        const db = new Database(join(disk.dir, 'cohora.sqlite'), { readonly: true, fileMustExist: true });
         try {
           return Promise.resolve(
             (db.prepare('SELECT count(*) AS n FROM messages WHERE body = ?').get(text) as { n: number }).n,
@@ -155,7 +154,7 @@ const FULL_DISK_LAYOUTS: Array<{ name: string; setUp: () => Promise<FullDiskLayo
           db.close();
         }
       };
-      return Promise.resolve({ env: {}, dataDir: dir, disk: dir, stored, tearDown: () => disk.unmount() });
+      return Promise.resolve({ env: {}, dataDir: disk.dir, disk: disk.dir, stored, tearDown: () => disk.unmount() });
     },
   },
   {

@@ -126,7 +126,7 @@ export class SqliteWriter {
     const thread = new Worker(new URL('./sqlite-writer.thread.mjs', import.meta.url), {
       workerData: { file: this.file, synchronous: this.synchronous, idempotencyWindowMs: IDEMPOTENCY_WINDOW_MS },
     });
-    thread.on('message', (answer: BatchAnswer) => this.answered()?.settle(answer));
+    thread.on('message', (answer: BatchAnswer) => this.takeWaiting()?.settle(answer));
     thread.on('error', (error) => {
       this.logger.error(`The SQLite writer thread failed: ${error.message}`);
     });
@@ -135,7 +135,7 @@ export class SqliteWriter {
       // The next batch gets a new thread.
       this.logger.error(`The SQLite writer thread exited (code ${code}); starting another`);
       // Committed or not, nobody can tell: as for a timeout after the batch left.
-      this.answered()?.fail(new OutcomeUnknownError());
+      this.takeWaiting()?.fail(new OutcomeUnknownError());
       this.thread = this.start();
     });
     return thread;
@@ -161,8 +161,8 @@ export class SqliteWriter {
     });
   }
 
-  /** The batch waiting for the thread's answer, which is no longer waiting once this is called. */
-  private answered(): SqliteWriter['answer'] {
+  /** The batch waiting for the thread's answer, handed to whoever settles it: it waits no more. */
+  private takeWaiting(): SqliteWriter['answer'] {
     const waiting = this.answer;
     this.answer = undefined;
     return waiting;
