@@ -82,7 +82,9 @@ describe('request bodies (properties)', () => {
         const quick = fast(structuredClone(body));
         if (quick === undefined) return;
         accepted++;
-        expect(quick).toEqual(await classValidator.transform(structuredClone(body), { type: 'body', metatype: SendMessageDto }));
+        expect(quick).toEqual(
+          await classValidator.transform(structuredClone(body), { type: 'body', metatype: SendMessageDto }),
+        );
       }),
       { numRuns: 3_000 },
     );

@@ -104,7 +104,11 @@ export class SqliteWriter {
     return this.faults.current;
   }
 
-  write<K extends Kind>(kind: K, write: SqliteWrites[K]['write'], signal?: AbortSignal): Promise<SqliteWrites[K]['answer']> {
+  write<K extends Kind>(
+    kind: K,
+    write: SqliteWrites[K]['write'],
+    signal?: AbortSignal,
+  ): Promise<SqliteWrites[K]['answer']> {
     return new Promise((resolve, reject) => {
       if (this.closing) return reject(new StoreUnavailableError());
       this.batcher.add({ message: { kind, ...write }, resolve, reject }, signal);
@@ -172,7 +176,10 @@ export class SqliteWriter {
   private failure(error: ThreadError, item?: QueuedWrite): unknown {
     if (error.refused === 'key-reused') return new IdempotencyKeyReusedError();
     if (error.refused === 'queue-full') return new RecipientQueueFullError(item?.message.maxQueued as number);
-    const failure = sqliteWriteFailure(new SqliteThreadError(error.message ?? 'SQLite write failed', error.code), this.dataDir);
+    const failure = sqliteWriteFailure(
+      new SqliteThreadError(error.message ?? 'SQLite write failed', error.code),
+      this.dataDir,
+    );
     if (failure instanceof InsufficientStorageError) this.faults.refused(failure.fault);
     return failure;
   }
