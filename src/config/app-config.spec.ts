@@ -15,6 +15,8 @@ describe(AppConfig.name, () => {
     expect(config.storage).toMatchObject({
       driver: 'sqlite',
       sqliteFile: expect.stringMatching(/data\/cohora\.sqlite$/),
+      // Half of SEND_TIMEOUT_MS: a write kept from the file fails while its sends still wait.
+      lockWaitMs: 1_500,
     });
     expect(config.messages).toEqual({
       maxLength: 4096,

@@ -11,7 +11,7 @@ export { ConfigError };
 
 /** Where users and messages live: the embedded SQLite file, or a PostgreSQL database. */
 export type StorageConfig =
-  | { driver: 'sqlite'; dataDir: string; sqliteFile: string; synchronous: 'NORMAL' | 'FULL' }
+  | { driver: 'sqlite'; dataDir: string; sqliteFile: string; synchronous: 'NORMAL' | 'FULL'; lockWaitMs: number }
   | { driver: 'postgres'; dataDir: string; databaseUrl: string; poolSize: number };
 
 /** The Redis every process of a deployment shares: the bus, rate limits and metrics. */
@@ -85,6 +85,9 @@ export class AppConfig {
           dataDir,
           sqliteFile: resolve(dataDir, 'cohora.sqlite'),
           synchronous: env.SQLITE_SYNCHRONOUS,
+          // Half a send's bound: a write kept from the file that long fails with 503 (nothing
+          // stored) while its sends still wait for an answer, instead of outliving them (504).
+          lockWaitMs: Math.max(100, Math.floor(env.SEND_TIMEOUT_MS / 2)),
         };
     this.messages = {
       maxLength: env.MAX_MESSAGE_LENGTH,

@@ -231,3 +231,48 @@ describe.each(FULL_DISK_LAYOUTS)('a full disk: $name (needs root: mounts a tmpfs
     expectNoSlowAnswerAndNo500(attempts);
   });
 });
+
+/**
+ * Something else holds the SQLite file's write lock (an operator's `sqlite3` shell in a
+ * transaction, a backup tool, a stuck process): a send fails within its bound with 503, which
+ * says nothing was stored, not with a 504 that would leave the client unsure; once the lock is
+ * gone, the retry with the same key stores the message once.
+ */
+describe('another connection holds the SQLite write lock', () => {
+  let app: TestApp;
+  let dataDir: string;
+  let shell: Database.Database;
+  beforeAll(async () => {
+    dataDir = tempDataDir();
+    app = await TestApp.start({ SEND_TIMEOUT_MS: String(SEND_TIMEOUT_MS), ...TEST_RATE_LIMITS }, dataDir);
+    shell = new Database(join(dataDir, 'cohora.sqlite'), { fileMustExist: true });
+  });
+  afterAll(async () => {
+    if (shell?.inTransaction) shell.prepare('ROLLBACK').run();
+    shell?.close();
+    await app?.close();
+  });
+
+  const stored = (text: string) =>
+    (shell.prepare('SELECT count(*) AS n FROM messages WHERE body = ?').get(text) as { n: number }).n;
+
+  it('answers 503 within the bound and stores nothing, then stores once after the lock is released', async () => {
+    const [alice, bob] = [await app.createUser('LockA'), await app.createUser('LockB')];
+    shell.prepare('BEGIN IMMEDIATE').run();
+    const started = Date.now();
+    const refused = await app.sendKeyed('locked-1', bob.id, 'while locked', alice.id);
+    const took = Date.now() - started;
+    expect(refused.status).toBe(503);
+    expect(refused.body.message).toBe('Storage is unavailable; nothing was stored; try again');
+    expect(refused.headers.get('retry-after')).toBe('1');
+    // It waited for the lock for half its bound, and answered before the bound was up.
+    expect(took).toBeGreaterThanOrEqual(SEND_TIMEOUT_MS / 2 - 50);
+    expect(took).toBeLessThan(SEND_TIMEOUT_MS);
+    shell.prepare('COMMIT').run();
+    expect(stored('while locked')).toBe(0);
+
+    const again = await app.sendKeyed('locked-1', bob.id, 'while locked', alice.id);
+    expect(again.status).toBe(200);
+    expect(stored('while locked')).toBe(1);
+  });
+});

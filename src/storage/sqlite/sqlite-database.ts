@@ -12,6 +12,8 @@ export interface SqliteOptions {
   sqliteFile: string;
   /** NORMAL survives a process crash; FULL also survives power loss, at about 10x the commit cost. */
   synchronous: 'NORMAL' | 'FULL';
+  /** How long a write waits for another connection's write lock before failing with SQLITE_BUSY (default 5 s). */
+  lockWaitMs?: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export class SqliteDatabase implements OnApplicationShutdown {
     private readonly checkpointer: WalCheckpointer,
   ) {}
 
-  static open({ sqliteFile, synchronous }: SqliteOptions): SqliteDatabase {
+  static open({ sqliteFile, synchronous, lockWaitMs = 5_000 }: SqliteOptions): SqliteDatabase {
     mkdirSync(dirname(sqliteFile), { recursive: true });
     const db = new Database(sqliteFile);
     // First, so that processes starting together wait for each other instead of failing.
@@ -42,7 +44,7 @@ export class SqliteDatabase implements OnApplicationShutdown {
     }
     return new SqliteDatabase(
       db,
-      new SqliteWriter(sqliteFile, synchronous),
+      new SqliteWriter(sqliteFile, synchronous, lockWaitMs),
       new WalCheckpointer(sqliteFile, synchronous),
     );
   }

@@ -13,10 +13,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 /** How long past sentAt an idempotency key is kept (IDEMPOTENCY_WINDOW_MS in ports/message.store.ts). */
-const { file, synchronous, idempotencyWindowMs } = workerData;
+const { file, synchronous, lockWaitMs, idempotencyWindowMs } = workerData;
 
 const db = new Database(file);
-db.pragma('busy_timeout = 5000');
+// Shorter than a send's bound (SEND_TIMEOUT_MS / 2, from the config): a batch that cannot get
+// the write lock from another connection fails with SQLITE_BUSY, a 503 that says nothing was
+// stored, while its sends still wait for an answer.
+db.pragma(`busy_timeout = ${lockWaitMs}`);
 // Per connection: the writer's is the one that counts, as it is the one that commits.
 db.pragma(`synchronous = ${synchronous}`);
 // The checkpointer thread (wal-checkpointer.thread.mjs) copies the log into the file as it

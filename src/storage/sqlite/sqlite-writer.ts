@@ -93,6 +93,8 @@ export class SqliteWriter {
   constructor(
     private readonly file: string,
     private readonly synchronous: 'NORMAL' | 'FULL',
+    /** SQLite's busy_timeout for the thread's connection: how long a batch waits for another's write lock. */
+    private readonly lockWaitMs = 5_000,
   ) {
     this.faults = new WriteFaults(`The SQLite file ${file}`);
     this.dataDir = dirname(file);
@@ -128,7 +130,12 @@ export class SqliteWriter {
 
   private start(): Worker {
     const thread = new Worker(new URL('./sqlite-writer.thread.mjs', import.meta.url), {
-      workerData: { file: this.file, synchronous: this.synchronous, idempotencyWindowMs: IDEMPOTENCY_WINDOW_MS },
+      workerData: {
+        file: this.file,
+        synchronous: this.synchronous,
+        lockWaitMs: this.lockWaitMs,
+        idempotencyWindowMs: IDEMPOTENCY_WINDOW_MS,
+      },
     });
     thread.on('message', (answer: BatchAnswer) => this.takeWaiting()?.settle(answer));
     thread.on('error', (error) => {
