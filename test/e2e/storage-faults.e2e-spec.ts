@@ -3,7 +3,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Logger } from '@nestjs/common';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { CohoraClient } from '../../src/client/cohora-client.js';
 import { FullDiskPostgres } from '../support/full-disk-postgres.js';
 import { SHARED_REDIS_URL, uniqueRedisPrefix } from '../support/redis-server.js';
@@ -258,6 +259,10 @@ describe('another connection holds the SQLite write lock', () => {
 
   it('answers 503 within the bound and stores nothing, then stores once after the lock is released', async () => {
     const [alice, bob] = [await app.createUser('LockA'), await app.createUser('LockB')];
+    // What the operator reads: the log says why sends fail, once, and when they work again.
+    const warnings = vi.spyOn(Logger.prototype, 'warn');
+    const notes = vi.spyOn(Logger.prototype, 'log');
+    onTestFinished(() => void vi.restoreAllMocks());
     shell.prepare('BEGIN IMMEDIATE').run();
     const started = Date.now();
     const refused = await app.sendKeyed('locked-1', bob.id, 'while locked', alice.id);
@@ -268,11 +273,16 @@ describe('another connection holds the SQLite write lock', () => {
     // It waited for the lock for half its bound, and answered before the bound was up.
     expect(took).toBeGreaterThanOrEqual(SEND_TIMEOUT_MS / 2 - 50);
     expect(took).toBeLessThan(SEND_TIMEOUT_MS);
+    const lockWarnings = () => warnings.mock.calls.filter(([text]) => String(text).includes('held the write lock'));
+    expect((await app.sendKeyed('locked-2', bob.id, 'still locked', alice.id)).status).toBe(503);
+    expect(lockWarnings()).toHaveLength(1);
+    expect(String(lockWarnings()[0][0])).toContain('sends answer 503 and nothing is stored until it lets go');
     shell.prepare('COMMIT').run();
     expect(stored('while locked')).toBe(0);
 
     const again = await app.sendKeyed('locked-1', bob.id, 'while locked', alice.id);
     expect(again.status).toBe(200);
     expect(stored('while locked')).toBe(1);
+    expect(notes.mock.calls.some(([text]) => String(text).includes('is free again'))).toBe(true);
   });
 });

@@ -87,6 +87,8 @@ export class SqliteWriter {
   /** The batch in the thread, waiting for its answer (one at a time). */
   private answer?: { settle: (answer: BatchAnswer) => void; fail: (error: unknown) => void };
   private closing?: Promise<void>;
+  /** Batches are failing because another connection holds the file's write lock. */
+  private locked = false;
   /** The answer of the batch in the thread, which close() lets arrive first. */
   private inFlight?: Promise<BatchAnswer>;
 
@@ -163,13 +165,32 @@ export class SqliteWriter {
       this.thread.postMessage(sendable.map((item) => item.message));
     });
     const answer = await this.inFlight;
-    if ('failed' in answer) throw this.failure(answer.failed);
+    if ('failed' in answer) {
+      if (answer.failed.code?.startsWith('SQLITE_BUSY')) this.lockedOut();
+      throw this.failure(answer.failed);
+    }
     this.faults.accepted();
+    this.lockFree();
     sendable.forEach((item, i) => {
       const { value, error } = answer.outcomes[i];
       if (error) item.reject(this.failure(error, item));
       else item.resolve(value);
     });
+  }
+
+  /** Says once, not per batch, that another connection keeps the file locked, and once when it lets go. */
+  private lockedOut(): void {
+    if (this.locked) return;
+    this.locked = true;
+    this.logger.warn(
+      `Another connection has held the write lock of ${this.file} for ${this.lockWaitMs} ms (an sqlite3 shell inside a transaction? a backup?): sends answer 503 and nothing is stored until it lets go`,
+    );
+  }
+
+  private lockFree(): void {
+    if (!this.locked) return;
+    this.locked = false;
+    this.logger.log(`The write lock of ${this.file} is free again: sends are stored`);
   }
 
   /** The batch waiting for the thread's answer, handed to whoever settles it: it waits no more. */
