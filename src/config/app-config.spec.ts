@@ -102,6 +102,7 @@ describe(AppConfig.name, () => {
       driver: 'postgres',
       databaseUrl: url,
       poolSize: 10,
+      lockWaitMs: 1_500,
     });
     expect(AppConfig.fromEnv({ DATABASE_URL: url, DATABASE_POOL_SIZE: '4', REDIS_URL }).storage).toMatchObject({
       poolSize: 4,

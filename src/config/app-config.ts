@@ -12,7 +12,7 @@ export { ConfigError };
 /** Where users and messages live: the embedded SQLite file, or a PostgreSQL database. */
 export type StorageConfig =
   | { driver: 'sqlite'; dataDir: string; sqliteFile: string; synchronous: 'NORMAL' | 'FULL'; lockWaitMs: number }
-  | { driver: 'postgres'; dataDir: string; databaseUrl: string; poolSize: number };
+  | { driver: 'postgres'; dataDir: string; databaseUrl: string; poolSize: number; lockWaitMs: number };
 
 /** The Redis every process of a deployment shares: the bus, rate limits and metrics. */
 export interface RedisConfig {
@@ -78,16 +78,17 @@ export class AppConfig {
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
       trustProxy: parseTrustProxy(env.TRUST_PROXY),
     };
+    // Half a send's bound: a write kept from a lock that long fails with 503 (nothing stored)
+    // while its sends still wait for an answer, instead of outliving them (504).
+    const lockWaitMs = Math.max(100, Math.floor(env.SEND_TIMEOUT_MS / 2));
     this.storage = env.DATABASE_URL
-      ? { driver: 'postgres', dataDir, databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+      ? { driver: 'postgres', dataDir, databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, lockWaitMs }
       : {
           driver: 'sqlite',
           dataDir,
           sqliteFile: resolve(dataDir, 'cohora.sqlite'),
           synchronous: env.SQLITE_SYNCHRONOUS,
-          // Half a send's bound: a write kept from the file that long fails with 503 (nothing
-          // stored) while its sends still wait for an answer, instead of outliving them (504).
-          lockWaitMs: Math.max(100, Math.floor(env.SEND_TIMEOUT_MS / 2)),
+          lockWaitMs,
         };
     this.messages = {
       maxLength: env.MAX_MESSAGE_LENGTH,

@@ -116,6 +116,29 @@ describe('storage faults on PostgreSQL', () => {
     expectNoSlowAnswerAndNo500(attempts);
   });
 
+  it('answers 503 within the bound when another session holds the lock a send needs, then stores once', async () => {
+    const [alice, bob] = [await app.createUser('PgLockA'), await app.createUser('PgLockB')];
+    expect((await app.sendKeyed('pg-lock-0', bob.id, 'before the lock', alice.id)).status).toBe(200);
+    // An operator's psql holding bob's mailbox row, which every send to bob updates.
+    const psql = new pg.Client({ connectionString: db.schema.url });
+    await psql.connect();
+    onTestFinished(() => psql.end());
+    await psql.query('BEGIN');
+    await psql.query('SELECT * FROM mailboxes WHERE recipient_id = $1 FOR UPDATE', [bob.id]);
+    const started = Date.now();
+    const refused = await app.sendKeyed('pg-lock-1', bob.id, 'while locked', alice.id);
+    const took = Date.now() - started;
+    expect(refused.status).toBe(503);
+    expect(refused.body.message).toBe('Storage is unavailable; nothing was stored; try again');
+    // It waited for the lock for half its bound (lock_timeout), and answered before the bound.
+    expect(took).toBeGreaterThanOrEqual(SEND_TIMEOUT_MS / 2 - 50);
+    expect(took).toBeLessThan(SEND_TIMEOUT_MS);
+    await psql.query('COMMIT');
+    expect(await copies('while locked')).toEqual([]);
+    expect((await app.sendKeyed('pg-lock-1', bob.id, 'while locked', alice.id)).status).toBe(200);
+    expect(await copies('while locked')).toHaveLength(1);
+  });
+
   it('answers 503 and stores nothing when the write never reached PostgreSQL', async () => {
     const [alice, bob] = [await app.createUser('CutA'), await app.createUser('CutB')];
     db.proxy.refuse();

@@ -22,6 +22,8 @@ const ATTEMPTS = 3;
 export interface PostgresOptions {
   databaseUrl: string;
   poolSize: number;
+  /** How long a statement waits for another session's lock before failing with 55P03 (a 503); default 5 s. */
+  lockWaitMs?: number;
 }
 
 /**
@@ -64,7 +66,11 @@ export class PostgresDatabase implements OnApplicationShutdown {
   ) {}
 
   /** Opens the pool and brings the schema up to date; rejects if either fails. */
-  static async connect({ databaseUrl, poolSize }: PostgresOptions): Promise<PostgresDatabase> {
+  static async connect({
+    databaseUrl,
+    poolSize,
+    lockWaitMs = STATEMENT_TIMEOUT_MS,
+  }: PostgresOptions): Promise<PostgresDatabase> {
     // Loaded here, not at import: the embedded default never loads the PostgreSQL driver.
     const { Pool } = await import('pg');
     const pool = new Pool({
@@ -72,6 +78,7 @@ export class PostgresDatabase implements OnApplicationShutdown {
       max: poolSize,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       statement_timeout: STATEMENT_TIMEOUT_MS,
+      lock_timeout: lockWaitMs,
       query_timeout: QUERY_TIMEOUT_MS,
       idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
       application_name: 'cohora',
@@ -218,7 +225,9 @@ export class PostgresDatabase implements OnApplicationShutdown {
   private async migrate(): Promise<void> {
     const applied = await this.transaction(async (tx) => {
       const migration = (text: string): Statement => ({ text, timeoutMs: MIGRATION_TIMEOUT_MS });
+      // Processes starting together wait for each other's migration, however long it takes.
       await tx.run(migration('SET LOCAL statement_timeout = 0'));
+      await tx.run(migration('SET LOCAL lock_timeout = 0'));
       const { rows } = await tx.run<{ schema: string | null; encoding: string }>(
         migration(`SELECT current_schema() AS schema, current_setting('server_encoding') AS encoding`),
       );

@@ -24,6 +24,13 @@ describe('isUnavailable', () => {
     expect(isUnavailable(new StoreUnavailableError())).toBe(true);
   });
 
+  it('counts a lock another session held past lock_timeout (55P03), but no other state of its class', () => {
+    expect(isUnavailable(Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' }))).toBe(
+      true,
+    );
+    expect(isUnavailable(Object.assign(new Error('object in use'), { code: '55006' }))).toBe(false);
+  });
+
   it('does not count a refused statement or a bug as an outage', () => {
     expect(isUnavailable(Object.assign(new Error('syntax error'), { code: '42601' }))).toBe(false);
     expect(isUnavailable(new TypeError('cannot read properties of undefined'))).toBe(false);

@@ -30,6 +30,9 @@ const SOCKET_CALLS = new Set(['connect', 'read', 'write', 'getaddrinfo']);
  */
 const TRANSIENT_CLASSES = new Set(['08', '40', '53', '57', '58']);
 
+/** lock_not_available: another session's lock outlasted lock_timeout; the statement rolled back. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
 /** node-postgres reports a lost or late connection in words, without a code. */
 const DRIVER_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|Query read timeout|not queryable|Cannot use a pool after calling end/;
@@ -49,7 +52,8 @@ export function isUnavailable(error: unknown): boolean {
   const syscall = (error as { syscall?: unknown } | null)?.syscall;
   if (typeof syscall === 'string' && SOCKET_CALLS.has(syscall)) return true;
   const state = sqlState(error);
-  if (state) return TRANSIENT_CLASSES.has(state.slice(0, 2));
+  // 55P03: the lock_timeout passed while another session held a lock the statement needed.
+  if (state) return TRANSIENT_CLASSES.has(state.slice(0, 2)) || state === LOCK_NOT_AVAILABLE;
   return error instanceof Error && DRIVER_MESSAGES.test(error.message);
 }
 
