@@ -8,11 +8,14 @@ import { WalCheckpointer } from './wal-checkpointer.js';
 
 const logger = new Logger('SqliteDatabase');
 
+/** How long a connection waits for another's lock, unless told otherwise: long enough for processes booting together. */
+const LOCK_WAIT_MS = 5_000;
+
 export interface SqliteOptions {
   sqliteFile: string;
   /** NORMAL survives a process crash; FULL also survives power loss, at about 10x the commit cost. */
   synchronous: 'NORMAL' | 'FULL';
-  /** How long a write waits for another connection's write lock before failing with SQLITE_BUSY (default 5 s). */
+  /** How long a write waits for another connection's write lock before failing with SQLITE_BUSY (default LOCK_WAIT_MS). */
   lockWaitMs?: number;
 }
 
@@ -28,11 +31,11 @@ export class SqliteDatabase implements OnApplicationShutdown {
     private readonly checkpointer: WalCheckpointer,
   ) {}
 
-  static open({ sqliteFile, synchronous, lockWaitMs = 5_000 }: SqliteOptions): SqliteDatabase {
+  static open({ sqliteFile, synchronous, lockWaitMs = LOCK_WAIT_MS }: SqliteOptions): SqliteDatabase {
     mkdirSync(dirname(sqliteFile), { recursive: true });
     const db = new Database(sqliteFile);
     // First, so that processes starting together wait for each other instead of failing.
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
     // WAL lets readers and the single writer proceed together, and several processes share the file.
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${synchronous}`);

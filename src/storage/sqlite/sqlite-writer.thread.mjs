@@ -12,13 +12,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-/** How long past sentAt an idempotency key is kept (IDEMPOTENCY_WINDOW_MS in ports/message.store.ts). */
+// idempotencyWindowMs: how long past sentAt an idempotency key is kept (IDEMPOTENCY_WINDOW_MS in
+// ports/message.store.ts). lockWaitMs: see busy_timeout below.
 const { file, synchronous, lockWaitMs, idempotencyWindowMs } = workerData;
 
 const db = new Database(file);
-// Shorter than a send's bound (SEND_TIMEOUT_MS / 2, from the config): a batch that cannot get
-// the write lock from another connection fails with SQLITE_BUSY, a 503 that says nothing was
-// stored, while its sends still wait for an answer.
+// The config makes it half a send's bound: a batch that cannot get the write lock from another
+// connection fails with SQLITE_BUSY, a 503 that says nothing was stored, while its sends still
+// wait for an answer.
 db.pragma(`busy_timeout = ${lockWaitMs}`);
 // Per connection: the writer's is the one that counts, as it is the one that commits.
 db.pragma(`synchronous = ${synchronous}`);

@@ -87,16 +87,16 @@ export class SqliteWriter {
   /** The batch in the thread, waiting for its answer (one at a time). */
   private answer?: { settle: (answer: BatchAnswer) => void; fail: (error: unknown) => void };
   private closing?: Promise<void>;
-  /** Batches are failing because another connection holds the file's write lock. */
-  private locked = false;
   /** The answer of the batch in the thread, which close() lets arrive first. */
   private inFlight?: Promise<BatchAnswer>;
+  /** Batches are failing because another connection holds the file's write lock. */
+  private locked = false;
 
   constructor(
     private readonly file: string,
     private readonly synchronous: 'NORMAL' | 'FULL',
     /** SQLite's busy_timeout for the thread's connection: how long a batch waits for another's write lock. */
-    private readonly lockWaitMs = 5_000,
+    private readonly lockWaitMs: number,
   ) {
     this.faults = new WriteFaults(`The SQLite file ${file}`);
     this.dataDir = dirname(file);
